@@ -1,0 +1,5 @@
+"""``python -m registry_lib``: the relreg command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,484 @@
+"""The ``relreg`` command line: a thin click layer over the library.
+
+Each command parses its options, calls one library function and prints the result.
+Every ``RelregError`` becomes ``error: <message>`` on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from . import display, ops
+from .catalog import Catalog
+from .environment import actor, now
+from .errors import RelregError, ValidationFailed
+from .query import Filters
+from .session import Session
+from .tags import KINDS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class RelregGroup(click.Group):
+    """A group that turns library errors into ``error: …`` and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except ValidationFailed as exc:
+            _fail(str(exc), [str(f) for f in exc.findings])
+        except RelregError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            _fail(f"{exc.strerror or exc}{where}")
+        except Exception as exc:
+            if os.environ.get("RELREG_DEBUG"):
+                raise
+            _fail(
+                f"unexpected failure ({type(exc).__name__}: {exc}); "
+                "run again with RELREG_DEBUG=1 for details and report it"
+            )
+
+
+def _fail(message: str, details: list[str] | None = None) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    for line in details or []:
+        click.echo(f"  {line}", err=True)
+    sys.exit(1)
+
+
+def _emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def json_option(f: F) -> F:
+    """``--json``: print the feed's object instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print the feed's JSON object.")(f)
+
+
+def git_options(f: F) -> F:
+    """``--git-commit`` and ``--git-push`` for write commands."""
+    f = click.option(
+        "--git-push",
+        is_flag=True,
+        help="Commit, then push to the upstream (fetch, rebase and retry if it moved).",
+    )(f)
+    return click.option(
+        "--git-commit", is_flag=True, help="Commit exactly the touched files, authored by the actor."
+    )(f)
+
+
+def filter_options(f: F) -> F:
+    """The filters shared by ``release list`` and ``latest``."""
+    for decorator in reversed(
+        [
+            click.option("--prefix", metavar="P", help="Only tags starting with P (e.g. 3.74)."),
+            click.option("--milestone", metavar="NAME", help="Only releases that reached NAME."),
+            click.option(
+                "--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only this kind."
+            ),
+            click.option(
+                "--ignore-kind",
+                "ignore_kinds",
+                multiple=True,
+                type=click.Choice(KINDS),
+                help="Leave out this kind.",
+            ),
+            click.option("--include-rejected", is_flag=True, help="Include rejected releases."),
+        ]
+    ):
+        f = decorator(f)
+    return f
+
+
+def _filters(kw: dict[str, Any]) -> Filters:
+    return Filters(
+        prefix=kw.pop("prefix"),
+        milestone=kw.pop("milestone"),
+        kinds=tuple(kw.pop("kinds")),
+        ignore_kinds=tuple(kw.pop("ignore_kinds")),
+        include_rejected=kw.pop("include_rejected"),
+    )
+
+
+@click.group(cls=RelregGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--registry",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="RELREG_REGISTRY",
+    default="data",
+    show_default=True,
+    help="The registry directory (env RELREG_REGISTRY).",
+)
+@click.option("--at", "at_rev", metavar="REV", help="Read the registry as it was at a Git revision.")
+@click.option("--feed", metavar="URL", help="Read from a published feed (…/api/v1, URL or folder).")
+@click.version_option(package_name="relreg")
+@click.pass_context
+def main(ctx: click.Context, registry: Path, at_rev: str | None, feed: str | None) -> None:
+    """relreg: a Git-backed release registry.
+
+    \b
+    Example:
+      relreg release list --prefix 3.74 --milestone "Nightly passed"
+    """
+    ctx.obj = Session(root=registry, at=at_rev, feed=feed)
+
+
+def _session() -> Session:
+    obj = click.get_current_context().find_object(Session)
+    assert obj is not None
+    return obj
+
+
+def _catalog() -> Catalog:
+    return _session().catalog()
+
+
+def _finish(change: ops.Change, who: str, git_commit: bool, git_push: bool) -> None:
+    """Report a write and, when asked, commit and push it."""
+    for path in change.written:
+        click.echo(f"wrote {path}")
+    for path in change.removed:
+        click.echo(f"removed {path}")
+    if git_commit or git_push:
+        from .gitops import commit_change
+
+        sha = commit_change(_session().root, change, who, push=git_push)
+        click.echo(f"committed {sha[:12]}: {change.message}" + (" (pushed)" if git_push else ""))
+
+
+# --- setting up -------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="Release registry", show_default=True, help="Shown on the site.")
+@git_options
+def init(directory: Path | None, name: str, git_commit: bool, git_push: bool) -> None:
+    """Create an empty registry (registry.yaml and folders); never overwrites.
+
+    \b
+    Example:
+      relreg init data --name "StackRox releases"
+    """
+    session = _session()
+    session.writable("init")
+    if directory is not None:
+        session.root = directory
+    change = ops.init(session.root, name)
+    who = actor(None, session.root, "--creator") if (git_commit or git_push) else ""
+    _finish(change, who, git_commit, git_push)
+
+
+# --- milestones -------------------------------------------------------------------------
+
+
+@main.group()
+def milestone() -> None:
+    """Quality milestone definitions."""
+
+
+@milestone.command("create")
+@click.argument("name")
+@click.option("--expect", "expect", multiple=True, metavar="KEY", help="An expected metadata key.")
+@click.option("--description", metavar="TEXT", help="What reaching the milestone means.")
+@click.option(
+    "--requires",
+    multiple=True,
+    metavar="NAME[@SOAK]",
+    help="A milestone to reach first; @48h adds a soak time.",
+)
+@click.option("--alias", "aliases", multiple=True, metavar="NAME", help="A former name.")
+@click.option("--approver", "approvers", multiple=True, metavar="WHO", help="Who may approve.")
+@git_options
+def milestone_create(
+    name: str,
+    expect: tuple[str, ...],
+    description: str | None,
+    requires: tuple[str, ...],
+    aliases: tuple[str, ...],
+    approvers: tuple[str, ...],
+    git_commit: bool,
+    git_push: bool,
+) -> None:
+    """Define a quality milestone and the metadata keys its approvals must carry.
+
+    \b
+    Example:
+      relreg milestone create "Nightly passed" --expect BuildURL --expect NumberOfCIFailures
+    """
+    session = _session()
+    session.writable("milestone create")
+    change = ops.create_milestone(
+        session.root, name, expect, description, requires, aliases, approvers
+    )
+    who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
+    _finish(change, who, git_commit, git_push)
+
+
+@milestone.command("list")
+@json_option
+def milestone_list(as_json: bool) -> None:
+    """List milestone definitions in file-name order.
+
+    \b
+    Example:
+      relreg milestone list --json
+    """
+    items = _catalog().milestones()
+    if as_json:
+        _emit_json({"milestones": items})
+    elif items:
+        click.echo(display.milestone_table(items))
+    else:
+        click.echo("no milestones defined; add one with `relreg milestone create`")
+
+
+@milestone.command("show")
+@click.argument("name")
+@json_option
+def milestone_show(name: str, as_json: bool) -> None:
+    """Show one definition; NAME may be its name, an alias or its slug.
+
+    \b
+    Example:
+      relreg milestone show nightly-passed
+    """
+    item = _catalog().milestone(name)
+    if as_json:
+        _emit_json(item)
+    else:
+        click.echo(display.milestone_detail(item))
+
+
+# --- releases ---------------------------------------------------------------------------
+
+
+@main.group()
+def release() -> None:
+    """Releases: create, show, list, update, reject."""
+
+
+@release.command("create")
+@click.argument("tag")
+@click.option("--commit", required=True, metavar="SHA", help="The full 40-hex commit SHA.")
+@click.option("--creator", metavar="EMAIL", help="Who records it (default: the actor).")
+@click.option("--meta", multiple=True, metavar="KEY=VALUE", help="Release metadata.")
+@git_options
+def release_create(
+    tag: str,
+    commit: str,
+    creator: str | None,
+    meta: tuple[str, ...],
+    git_commit: bool,
+    git_push: bool,
+) -> None:
+    """Record a new release.
+
+    \b
+    Example:
+      relreg release create 4.1.0 --commit 78057dba490233f41b4602f2b2e88775ab7fd4c9 \\
+        --meta Image=quay.io/rhacs-eng/main:4.1.0 --git-push
+    """
+    session = _session()
+    session.writable("release create")
+    who = actor(creator, session.root, "--creator")
+    change = ops.create_release(session.root, tag, commit, who, now(), ops.parse_meta(meta))
+    _finish(change, who, git_commit, git_push)
+
+
+@release.command("show")
+@click.argument("tag")
+@json_option
+def release_show(tag: str, as_json: bool) -> None:
+    """Show one release, rejected ones included.
+
+    \b
+    Example:
+      relreg release show 3.74.x-nightly-20230323 --json
+    """
+    item = _catalog().release(tag)
+    if as_json:
+        _emit_json(item)
+    else:
+        click.echo(display.release_detail(item))
+
+
+@release.command("list")
+@filter_options
+@json_option
+def release_list(as_json: bool, **kw: Any) -> None:
+    """List releases oldest to newest in the version order (the last line is the latest).
+
+    \b
+    Example:
+      relreg release list --prefix 3.74 --milestone "Nightly passed" --kind nightly
+    """
+    items = _catalog().releases(_filters(kw))
+    if as_json:
+        _emit_json({"releases": items})
+    elif items:
+        click.echo(display.release_table(items))
+    else:
+        click.echo("no releases match", err=True)
+
+
+@release.command("update")
+@click.argument("tag")
+@click.option("--meta", multiple=True, metavar="KEY=VALUE", help="Add or replace a key.")
+@click.option("--unset", multiple=True, metavar="KEY", help="Remove a key.")
+@git_options
+def release_update(
+    tag: str, meta: tuple[str, ...], unset: tuple[str, ...], git_commit: bool, git_push: bool
+) -> None:
+    """Add, replace or remove release metadata.
+
+    \b
+    Example:
+      relreg release update 4.1.0 --meta Notes=https://example.org/notes --unset Draft
+    """
+    session = _session()
+    session.writable("release update")
+    change = ops.update_release(session.root, tag, ops.parse_meta(meta), unset)
+    who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
+    _finish(change, who, git_commit, git_push)
+
+
+@release.command("reject")
+@click.argument("tag")
+@click.option("--reason", required=True, metavar="TEXT", help="Why, for people reading the site.")
+@click.option("--by", metavar="EMAIL", help="Who rejects it (default: the actor).")
+@git_options
+def release_reject(tag: str, reason: str, by: str | None, git_commit: bool, git_push: bool) -> None:
+    """Reject a release: it disappears from lists and "latest", `release show` still finds it.
+
+    \b
+    Example:
+      relreg release reject 4.0.x-nightly-20230422 --reason "Data loss bug ROX-1234"
+    """
+    session = _session()
+    session.writable("release reject")
+    who = actor(by, session.root, "--by")
+    change = ops.reject_release(session.root, tag, reason, who, now())
+    _finish(change, who, git_commit, git_push)
+
+
+# --- approvals --------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("tag")
+@click.argument("milestone_name", metavar="MILESTONE")
+@click.option("--meta", multiple=True, metavar="KEY=VALUE", help="Metadata the milestone expects.")
+@click.option("--approver", metavar="EMAIL", help="Who approves (default: the actor).")
+@click.option("--break-glass", is_flag=True, help="Skip `requires` and webhooks (flagged on the site).")
+@git_options
+def approve(
+    tag: str,
+    milestone_name: str,
+    meta: tuple[str, ...],
+    approver: str | None,
+    break_glass: bool,
+    git_commit: bool,
+    git_push: bool,
+) -> None:
+    """Record that TAG reached MILESTONE, after every check `validate` makes.
+
+    \b
+    Example:
+      relreg approve 3.74.x-nightly-20230323 "Nightly passed" \\
+        --meta BuildURL=https://ci.example.org/run/1 --meta NumberOfCIFailures=0
+    """
+    session = _session()
+    session.writable("approve")
+    who = actor(approver, session.root, "--approver")
+    change = ops.approve(
+        session.root, tag, milestone_name, who, now(), ops.parse_meta(meta), break_glass
+    )
+    _finish(change, who, git_commit, git_push)
+
+
+@main.command()
+@click.argument("tag")
+@click.argument("milestone_name", metavar="MILESTONE")
+@git_options
+def revoke(tag: str, milestone_name: str, git_commit: bool, git_push: bool) -> None:
+    """Delete an approval, moving the release back before that milestone.
+
+    \b
+    Example:
+      relreg revoke 3.74.x-nightly-20230323 "Nightly passed"
+    """
+    session = _session()
+    session.writable("revoke")
+    change = ops.revoke(session.root, tag, milestone_name)
+    who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
+    _finish(change, who, git_commit, git_push)
+
+
+# --- finding the latest -----------------------------------------------------------------
+
+
+@main.command()
+@filter_options
+@json_option
+def latest(as_json: bool, **kw: Any) -> None:
+    """Print the latest release matching the filters; exit 1 when none does.
+
+    \b
+    Example:
+      relreg latest --prefix 3.74 --milestone "Nightly passed"
+    """
+    item = _catalog().latest(_filters(kw))
+    if as_json:
+        _emit_json(item)
+    else:
+        click.echo(item["tag"])
+
+
+# --- checking ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--base", metavar="REV", help="Also check the change since REV (pull requests).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--check-authors",
+    is_flag=True,
+    help="With --base: approvals must be committed by their approver.",
+)
+def validate(base: str | None, fmt: str, strict: bool, check_authors: bool) -> None:
+    """Check the registry against every rule; exit 1 on errors (or warnings with --strict).
+
+    \b
+    Example:
+      relreg validate --base origin/main --format github
+    """
+    from .checks import run_validate
+
+    session = _session()
+    session.writable("validate")  # reads the work tree; --at/--feed make no sense here
+    report = run_validate(session.root, base=base, check_authors=check_authors)
+    click.echo(report.render(fmt))
+    if fmt == "github":
+        report.write_step_summary()
+    if report.failed(strict):
+        sys.exit(1)

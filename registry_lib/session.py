@@ -1,0 +1,44 @@
+"""Where a command reads from: the registry directory, a Git revision, or a published feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import Catalog, RegistryCatalog
+from .errors import RelregError
+from .loader import load_directory
+from .registry import Registry
+
+
+@dataclass
+class Session:
+    """The global options of one command: ``--registry``, ``--at`` and ``--feed``."""
+
+    root: Path
+    at: str | None = None
+    feed: str | None = None
+
+    def writable(self, command: str) -> None:
+        """Refuse ``--at`` and ``--feed`` on commands that work on the files."""
+        if self.at or self.feed:
+            flag = "--at" if self.at else "--feed"
+            raise RelregError(f"{flag} only works with read commands, not `relreg {command}`")
+
+    def registry(self) -> Registry:
+        """The registry in the work tree, or as it was at ``--at``."""
+        if self.at:
+            from .gitsource import load_at
+
+            return load_at(self.root, self.at)
+        return load_directory(self.root)
+
+    def catalog(self) -> Catalog:
+        """The read side, from the feed when ``--feed`` is given."""
+        if self.feed:
+            if self.at:
+                raise RelregError("--at and --feed cannot be combined; choose one source")
+            from .feedclient import FeedCatalog
+
+            return FeedCatalog(self.feed)
+        return RegistryCatalog(self.registry())

@@ -1,0 +1,220 @@
+"""Safe YAML in and canonical YAML out, with line numbers for every top-level key.
+
+Parsing uses libyaml's C parser when available. Timestamps stay strings (the models check
+them), anchors, aliases and explicit tags are refused, duplicate keys are caught.
+Pure: works on bytes and strings; callers do the file I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 1024 * 1024
+
+try:  # libyaml's C parser is several times faster; fall back to pure Python.
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _without_timestamps(
+    resolvers: dict[Any, list[tuple[str, Any]]],
+) -> dict[Any, list[tuple[str, Any]]]:
+    return {k: [(t, rx) for t, rx in v if t != _TIMESTAMP] for k, v in resolvers.items()}
+
+
+class _Loader(_BaseLoader):
+    """Safe loader that leaves timestamps as strings."""
+
+    yaml_implicit_resolvers = _without_timestamps(_BaseLoader.yaml_implicit_resolvers)
+
+
+class _PyLoader(yaml.SafeLoader):
+    """Pure-Python twin of ``_Loader``, for event scans."""
+
+    yaml_implicit_resolvers = _without_timestamps(yaml.SafeLoader.yaml_implicit_resolvers)
+
+
+@dataclass
+class YamlProblem:
+    """A reason a document could not be read, with the 1-based line where known."""
+
+    code: str
+    message: str
+    line: int | None = None
+
+
+@dataclass
+class Document:
+    """A parsed file: its data, the line of each top-level key, and any problems."""
+
+    data: Any = None
+    lines: dict[str, int] = field(default_factory=dict)
+    problems: list[YamlProblem] = field(default_factory=list)
+
+    def line_of(self, *keys: object) -> int | None:
+        """Line of the first of ``keys`` that is known, else of the document's start."""
+        for key in keys:
+            if isinstance(key, str) and key in self.lines:
+                return self.lines[key]
+        return self.lines.get("", 1)
+
+
+def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 1 if mark is not None else None
+
+
+def _scan_events(text: str) -> list[YamlProblem]:
+    """Find anchors, aliases and explicit tags, which the registry does not allow."""
+    problems = []
+    for event in yaml.parse(text, Loader=_PyLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(
+                YamlProblem("RR103", f"alias *{event.anchor} is not allowed; write the value out", line)
+            )
+        elif getattr(event, "anchor", None):
+            problems.append(
+                YamlProblem("RR103", f"anchor &{event.anchor} is not allowed; remove it", line)
+            )
+        tag = getattr(event, "tag", None)
+        implicit = getattr(event, "implicit", True)
+        if tag and not (implicit is True or (isinstance(implicit, tuple) and any(implicit))):
+            if tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+                problems.append(
+                    YamlProblem(
+                        "RR103",
+                        f"explicit tag {tag} is not allowed; quote strings instead of tagging them",
+                        line,
+                    )
+                )
+    return problems
+
+
+def _construct(node: yaml.Node, problems: list[YamlProblem]) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _construct(key_node, problems)
+            if isinstance(key, list | dict):
+                problems.append(
+                    YamlProblem("RR105", "mapping keys must be plain values", key_node.start_mark.line + 1)
+                )
+                continue
+            if key in out:
+                problems.append(
+                    YamlProblem(
+                        "RR102",
+                        f"duplicate key {key!r}; keep one of them",
+                        key_node.start_mark.line + 1,
+                    )
+                )
+            out[key] = _construct(value_node, problems)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(v, problems) for v in node.value]
+    return _SCALARS.get(node.tag, _str)(node)
+
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _str(node: yaml.Node) -> Any:
+    return node.value
+
+
+_SCALARS: dict[str, Any] = {
+    "tag:yaml.org,2002:str": _str,
+    "tag:yaml.org,2002:null": lambda node: None,
+    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
+}
+
+
+def parse(raw: bytes) -> Document:
+    """Parse the bytes of one registry file into a ``Document``; never raises."""
+    doc = Document()
+    if len(raw) > MAX_BYTES:
+        doc.problems.append(
+            YamlProblem("RR104", f"file is {len(raw)} bytes; registry files must be at most 1 MiB")
+        )
+        return doc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        doc.problems.append(
+            YamlProblem("RR101", f"not UTF-8 (byte {exc.start}); save the file as UTF-8", line)
+        )
+        return doc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    # Anchors, aliases and tags need '&', '*' or '!'; only then pay for an event scan.
+    if ("&" in text or "*" in text or "!" in text) and (problems := _safe_scan(text)):
+        doc.problems.extend(problems)
+        return doc
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        doc.problems.append(YamlProblem("RR100", f"not valid YAML: {exc.problem}", _mark_line(exc)))
+        return doc
+    except yaml.YAMLError as exc:
+        doc.problems.append(YamlProblem("RR100", f"not valid YAML: {exc}"))
+        return doc
+    if node is None:
+        doc.problems.append(YamlProblem("RR108", "file is empty; it must hold a mapping", 1))
+        return doc
+    doc.lines[""] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                doc.lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
+                if isinstance(value_node, yaml.MappingNode):  # metadata keys, rejection fields
+                    for sub, _ in value_node.value:
+                        if isinstance(sub, yaml.ScalarNode):
+                            doc.lines.setdefault(
+                                f"{key_node.value}.{sub.value}", sub.start_mark.line + 1
+                            )
+    doc.data = _construct(node, doc.problems)
+    if not isinstance(doc.data, dict):
+        doc.problems.append(
+            YamlProblem("RR108", "top level must be a mapping of keys to values", doc.lines[""])
+        )
+    return doc
+
+
+def _safe_scan(text: str) -> list[YamlProblem]:
+    try:
+        return _scan_events(text)
+    except yaml.MarkedYAMLError as exc:
+        return [YamlProblem("RR100", f"not valid YAML: {exc.problem}", _mark_line(exc))]
+    except yaml.YAMLError as exc:
+        return [YamlProblem("RR100", f"not valid YAML: {exc}")]
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, indented lists, timestamps written plain (files are small: pure Python)."""
+
+    yaml_implicit_resolvers = _without_timestamps(yaml.SafeDumper.yaml_implicit_resolvers)
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def dump(data: dict[str, Any]) -> str:
+    """Render ``data`` as canonical YAML: key order kept, block style, UTF-8, final newline."""
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1 << 16,
+    )
