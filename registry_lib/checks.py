@@ -46,7 +46,18 @@ def run_validate(root: Path, base: str | None = None, check_authors: bool = Fals
             from .errors import RelregError
 
             raise RelregError("--check-authors needs --base REV: authors come from the new commits")
-        return Report(validate(load_directory(root)))
+        return Report(validate(load_directory(root)), prefix=_prefix(root))
     from .changes import check_change
 
     return check_change(root, base, check_authors)
+
+
+def _prefix(root: Path) -> str:
+    """The registry's folder inside its repository ("data/"), or "" outside Git."""
+    from .gitutil import repo_root
+
+    top = repo_root(root) if root.is_dir() else None
+    if top is None:
+        return ""
+    rel = root.resolve().relative_to(top.resolve()).as_posix()
+    return "" if rel == "." else f"{rel}/"

@@ -19,7 +19,7 @@ from . import display, ops
 from .catalog import Catalog
 from .environment import actor, now
 from .errors import RelregError, ValidationFailed
-from .query import Filters
+from .query import Filters, describe
 from .session import Session
 from .tags import KINDS
 
@@ -144,6 +144,14 @@ def _catalog() -> Catalog:
     return _session().catalog()
 
 
+def _preflight(session: Session, git_commit: bool, git_push: bool) -> None:
+    """Check Git can record the change before anything is written."""
+    if git_commit or git_push:
+        from .gitops import preflight
+
+        preflight(session.root, git_push)
+
+
 def _finish(change: ops.Change, who: str, git_commit: bool, git_push: bool) -> None:
     """Report a write and, when asked, commit and push it."""
     for path in change.written:
@@ -175,6 +183,7 @@ def init(directory: Path | None, name: str, git_commit: bool, git_push: bool) ->
     session.writable("init")
     if directory is not None:
         session.root = directory
+    _preflight(session, git_commit, git_push)
     change = ops.init(session.root, name)
     who = actor(None, session.root, "--creator") if (git_commit or git_push) else ""
     _finish(change, who, git_commit, git_push)
@@ -219,6 +228,7 @@ def milestone_create(
     """
     session = _session()
     session.writable("milestone create")
+    _preflight(session, git_commit, git_push)
     change = ops.create_milestone(
         session.root, name, expect, description, requires, aliases, approvers
     )
@@ -292,6 +302,7 @@ def release_create(
     """
     session = _session()
     session.writable("release create")
+    _preflight(session, git_commit, git_push)
     who = actor(creator, session.root, "--creator")
     change = ops.create_release(session.root, tag, commit, who, now(), ops.parse_meta(meta))
     _finish(change, who, git_commit, git_push)
@@ -324,13 +335,14 @@ def release_list(as_json: bool, **kw: Any) -> None:
     Example:
       relreg release list --prefix 3.74 --milestone "Nightly passed" --kind nightly
     """
-    items = _catalog().releases(_filters(kw))
+    filters = _filters(kw)
+    items = _catalog().releases(filters)
     if as_json:
         _emit_json({"releases": items})
     elif items:
         click.echo(display.release_table(items))
-    else:
-        click.echo("no releases match", err=True)
+    if not items:  # "nothing matched" is a failed request (exit 1), with --json too
+        _fail(f"no release matches {describe(filters)}")
 
 
 @release.command("update")
@@ -349,6 +361,7 @@ def release_update(
     """
     session = _session()
     session.writable("release update")
+    _preflight(session, git_commit, git_push)
     change = ops.update_release(session.root, tag, ops.parse_meta(meta), unset)
     who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
     _finish(change, who, git_commit, git_push)
@@ -368,6 +381,7 @@ def release_reject(tag: str, reason: str, by: str | None, git_commit: bool, git_
     """
     session = _session()
     session.writable("release reject")
+    _preflight(session, git_commit, git_push)
     who = actor(by, session.root, "--by")
     change = ops.reject_release(session.root, tag, reason, who, now())
     _finish(change, who, git_commit, git_push)
@@ -401,6 +415,7 @@ def approve(
     """
     session = _session()
     session.writable("approve")
+    _preflight(session, git_commit, git_push)
     who = actor(approver, session.root, "--approver")
     change = ops.approve(
         session.root, tag, milestone_name, who, now(), ops.parse_meta(meta), break_glass
@@ -421,6 +436,7 @@ def revoke(tag: str, milestone_name: str, git_commit: bool, git_push: bool) -> N
     """
     session = _session()
     session.writable("revoke")
+    _preflight(session, git_commit, git_push)
     change = ops.revoke(session.root, tag, milestone_name)
     who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
     _finish(change, who, git_commit, git_push)
@@ -482,3 +498,32 @@ def validate(base: str | None, fmt: str, strict: bool, check_authors: bool) -> N
         report.write_step_summary()
     if report.failed(strict):
         sys.exit(1)
+
+
+# --- Git --------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("tag")
+@json_option
+def history(tag: str, as_json: bool) -> None:
+    """Show the commits that created, updated, approved, revoked or rejected a release.
+
+    \b
+    Example:
+      relreg history 4.0.0-rc.6 --json
+    """
+    from .history import release_history
+
+    session = _session()
+    session.writable("history")
+    entries = release_history(session.root, tag)
+    if as_json:
+        _emit_json({"tag": tag, "history": entries})
+        return
+    rows = []
+    for e in entries:
+        what = e["action"] + (f" {e['milestone']}" if e["milestone"] else "")
+        pr = f"#{e['pull_request']}" if e["pull_request"] else "-"
+        rows.append([e["time"], e["commit"][:10], e["email"], what, pr, e["message"]])
+    click.echo(display.table(["TIME", "COMMIT", "AUTHOR", "ACTION", "PR", "MESSAGE"], rows))

@@ -30,7 +30,7 @@ from .model import (
 from .query import get_release, milestone_slug
 from .registry import Loaded, Registry, ReleaseEntry
 from .tags import ACCEPTED_FORMS, parse_tag
-from .writer import remove, write_text
+from .writer import remove, write_bytes, write_text
 
 R = TypeVar("R", bound=Record)
 
@@ -42,6 +42,32 @@ class Change:
     message: str
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    previous: dict[str, bytes | None] = field(default_factory=dict)  # path -> old content
+
+    def write(self, root: Path, path: str, text: str) -> None:
+        """Write one file atomically, remembering what was there."""
+        self._remember(root, path)
+        write_text(root, path, text)
+        self.written.append(path)
+
+    def remove(self, root: Path, path: str) -> None:
+        """Delete one file, remembering what was there."""
+        self._remember(root, path)
+        remove(root, path)
+        self.removed.append(path)
+
+    def _remember(self, root: Path, path: str) -> None:
+        target = root / path
+        self.previous[path] = target.read_bytes() if target.is_file() else None
+
+    def restore(self, root: Path) -> None:
+        """Put every touched file back as it was before the change."""
+        for path, old in self.previous.items():
+            if old is None:
+                if (root / path).exists():
+                    remove(root, path)
+            else:
+                write_bytes(root, path, old)
 
     @property
     def paths(self) -> list[str]:
@@ -104,8 +130,9 @@ def init(root: Path, name: str) -> Change:
     config = build(RegistryConfig, {"name": name}, "registry.yaml")
     for sub in ("milestones", "releases"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    write_text(root, "registry.yaml", yamlio.dump({"name": config.name}))
-    return Change(f"Create registry {name}", written=["registry.yaml"])
+    change = Change(f"Create registry {name}")
+    change.write(root, "registry.yaml", yamlio.dump({"name": config.name}))
+    return change
 
 
 def create_milestone(
@@ -143,8 +170,9 @@ def create_milestone(
     reg.milestones[slug] = Loaded(path, definition)
     reg.__dict__.pop("milestone_index", None)
     _refuse_new_errors(before, rules.check_definitions(reg))
-    write_text(root, path, to_yaml(definition))
-    return Change(f"Define milestone {name}", written=[path])
+    change = Change(f"Define milestone {name}")
+    change.write(root, path, to_yaml(definition))
+    return change
 
 
 def _requirement(text: str) -> str | Requirement:
@@ -173,8 +201,9 @@ def create_release(
     )
     entry = ReleaseEntry(channel=info.channel, tag=tag, release=Loaded(path, release))
     _refuse_new_errors([], rules.check_release(reg, entry, frozenset()))
-    write_text(root, path, to_yaml(release))
-    return Change(f"Create release {tag}", written=[path])
+    change = Change(f"Create release {tag}")
+    change.write(root, path, to_yaml(release))
+    return change
 
 
 def _rewrite_release(root: Path, reg: Registry, entry: ReleaseEntry, data: dict[str, Any], message: str) -> Change:
@@ -185,8 +214,9 @@ def _rewrite_release(root: Path, reg: Registry, entry: ReleaseEntry, data: dict[
     entry.release = Loaded(path, release, entry.release.lines)
     entry.__dict__.pop("created_at", None)
     _refuse_new_errors(before, rules.check_release(reg, entry, frozenset()))
-    write_text(root, path, to_yaml(release))
-    return Change(message, written=[path])
+    change = Change(message)
+    change.write(root, path, to_yaml(release))
+    return change
 
 
 def update_release(root: Path, tag: str, meta: Mapping[str, str], unset: Sequence[str]) -> Change:
@@ -265,9 +295,10 @@ def approve(
     before = rules.check_release(reg, entry, frozenset())
     entry.approvals[definition.slug] = Loaded(path, approval)
     _refuse_new_errors(before, rules.check_release(reg, entry, frozenset()))
-    write_text(root, path, to_yaml(approval))
     note = " (break glass)" if break_glass else ""
-    return Change(f"Approve {tag} for {definition.name}{note}", written=[path])
+    change = Change(f"Approve {tag} for {definition.name}{note}")
+    change.write(root, path, to_yaml(approval))
+    return change
 
 
 def revoke(root: Path, tag: str, milestone: str) -> Change:
@@ -291,5 +322,6 @@ def revoke(root: Path, tag: str, milestone: str) -> Change:
             "revoke those first",
             exc.findings,
         ) from None
-    remove(root, approval.path)
-    return Change(f"Revoke {definition.name} from {tag}", removed=[approval.path])
+    change = Change(f"Revoke {definition.name} from {tag}")
+    change.remove(root, approval.path)
+    return change

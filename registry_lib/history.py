@@ -1,0 +1,104 @@
+"""``relreg history``: what Git says happened to releases, in one pass over the log."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import NotFoundError
+from .gitsource import locate
+from .gitutil import git
+from .model import normalize_timestamp
+
+_PR = re.compile(r"(?:\(#(\d+)\)|[Pp]ull request #(\d+)|!(\d+)\b)")
+_SEP, _FIELD = "\x1e", "\x1f"
+
+
+def pull_request(message: str) -> int | None:
+    """The pull request number a commit message names ("… (#12)", "Merge pull request #12")."""
+    m = _PR.search(message)
+    if not m:
+        return None
+    return int(next(g for g in m.groups() if g))
+
+
+def collect(root: Path, tag: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Tag -> its history entries, oldest first; all tags unless ``tag`` is given.
+
+    Two ``git log`` passes in all, however many releases: one for the files each commit
+    touched, one (``-G``) for the commits that added or removed a rejection.
+    """
+    top, prefix = locate(root)
+    base = f"{prefix}/releases" if prefix else "releases"
+    if tag is not None:
+        base = f"{base}/*/{tag}/*"
+    try:
+        git(top, "rev-parse", "--verify", "--quiet", "HEAD")
+    except Exception:
+        return {}
+    log = git(
+        top,
+        "log",
+        "--reverse",
+        "--no-renames",
+        "--name-status",
+        f"--format={_SEP}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%s",
+        "--",
+        base,
+    )
+    rejecting = set(
+        git(top, "log", "--format=%H", "-G^rejection:", "--", base).split()
+    )
+    cut = len(prefix) + 1 if prefix else 0
+    out: dict[str, list[dict[str, Any]]] = {}
+    for block in log.split(_SEP)[1:]:
+        header, *changes = block.strip("\n").split("\n")
+        sha, name, email, when, subject = header.split(_FIELD)
+        seen: set[tuple[str, str, str | None]] = set()
+        for line in changes:
+            if not line.strip():
+                continue
+            status, _, path = line.partition("\t")
+            parts = path[cut:].split("/")
+            if len(parts) < 4 or parts[0] != "releases":
+                continue
+            release_tag = parts[2]
+            action, milestone = _action(status[:1], parts, sha in rejecting)
+            if action is None or (release_tag, action, milestone) in seen:
+                continue
+            seen.add((release_tag, action, milestone))
+            out.setdefault(release_tag, []).append(
+                {
+                    "commit": sha,
+                    "author": name,
+                    "email": email,
+                    "time": normalize_timestamp(when),
+                    "action": action,
+                    "milestone": milestone,
+                    "message": subject,
+                    "pull_request": pull_request(subject),
+                }
+            )
+    return out
+
+
+def _action(status: str, parts: list[str], rejects: bool) -> tuple[str | None, str | None]:
+    if parts[3] == "release.yaml" and len(parts) == 4:
+        if status == "A":
+            return "created", None
+        if status == "D":
+            return "deleted", None
+        return ("rejected" if rejects else "updated"), None
+    if parts[3] == "approvals" and len(parts) == 5 and parts[4].endswith(".yaml"):
+        slug = parts[4][: -len(".yaml")]
+        return {"A": "approved", "D": "revoked"}.get(status, "approval edited"), slug
+    return None, None
+
+
+def release_history(root: Path, tag: str) -> list[dict[str, Any]]:
+    """The history of one release; NotFoundError when Git has none."""
+    found = collect(root, tag).get(tag)
+    if not found:
+        raise NotFoundError(f"Git has no history for release {tag}; is it committed?")
+    return found
