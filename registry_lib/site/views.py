@@ -1,0 +1,367 @@
+"""What the HTML pages show, gathered from a registry: the same objects as the feed. Pure.
+
+Release facts come from ``objects.release_object`` and definitions from
+``objects.definition_object``; lists come from ``query.list_releases``, so a page never
+says something the JSON feed does not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+
+from ..model import normalize_timestamp
+from ..objects import definition_object, release_object
+from ..query import Filters, list_releases
+from ..registry import Registry
+from ..tags import KINDS
+from ..yamlio import dump
+
+EventKind = Literal["created", "reached", "rejected"]
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_EVENT_ORDER: dict[str, int] = {"created": 0, "reached": 1, "rejected": 2}
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    """One release: its feed object, and the milestones it reached by slug."""
+
+    obj: dict[str, Any]
+    reached: dict[str, dict[str, Any]]
+
+    @property
+    def tag(self) -> str:
+        """The release's tag."""
+        return str(self.obj["tag"])
+
+    @property
+    def channel(self) -> str:
+        """The release's channel."""
+        return str(self.obj["channel"])
+
+    @property
+    def kind(self) -> str:
+        """release, rc, nightly or development."""
+        return str(self.obj["kind"])
+
+    @property
+    def rejected(self) -> bool:
+        """True when rejected."""
+        return bool(self.obj["rejected"])
+
+    @property
+    def search_text(self) -> str:
+        """Lowercased text the filter box matches: tag, kind, channel, people, metadata."""
+        o = self.obj
+        parts = [o["tag"], o["kind"], o["channel"], o["creator"], o["commit"]]
+        parts += [f"{k} {v}" for k, v in o["metadata"].items()]
+        parts += [m["name"] for m in o["quality_milestones"]]
+        if o["rejected"]:
+            parts.append("rejected")
+        return " ".join(str(p) for p in parts).lower()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A milestone that must be reached first; ``slug`` is None when it is not defined."""
+
+    name: str
+    slug: str | None
+    soak: str | None
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    """A definition, its latest release and the releases that reached it (newest first)."""
+
+    slug: str
+    obj: dict[str, Any]
+    requires: list[Requirement]
+    required_by: list[tuple[str, str]]
+    releases: list[ReleaseView]
+
+    @property
+    def name(self) -> str:
+        """The milestone's name."""
+        return str(self.obj["name"])
+
+    @property
+    def latest(self) -> ReleaseView | None:
+        """The latest non-rejected release that reached it."""
+        return self.releases[0] if self.releases else None
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel: every release newest first (rejected included) and its latest per milestone."""
+
+    name: str
+    releases: list[ReleaseView]
+    latest: ReleaseView | None
+    count: int
+    latest_by_milestone: dict[str, ReleaseView]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened: a release created, a milestone reached, a release rejected."""
+
+    time: str
+    kind: EventKind
+    tag: str
+    who: str
+    milestone: str | None = None
+    slug: str | None = None
+    break_glass: bool = False
+    reason: str | None = None
+    rejected: bool = False  # the release is rejected (now)
+
+
+@dataclass(frozen=True)
+class ProposeLink:
+    """A link that opens the Git host's new-file editor with a pre-filled approval file."""
+
+    milestone: str
+    slug: str
+    filename: str
+    url: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One commit in a release's history; fields are empty where the entry lacks them."""
+
+    time: str
+    action: str
+    author: str
+    commit: str
+    message: str
+    pull_request: str
+    commit_url: str | None = None
+    extra: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """Everything the pages show, gathered once."""
+
+    name: str
+    repository_url: str | None
+    releases: list[ReleaseView]  # newest first, rejected included
+    milestones: list[MilestoneView]  # requirements before the milestones that need them
+    channels: list[ChannelView]  # newest channel first
+    events: list[Event]  # newest first
+    kinds: list[str]  # kinds that occur, in KINDS order
+
+    def release(self, tag: str) -> ReleaseView | None:
+        """The release with this tag."""
+        return next((r for r in self.releases if r.tag == tag), None)
+
+
+def _ordered_slugs(reg: Registry) -> list[str]:
+    """Defined milestones with requirements first, otherwise by name (cycles tolerated)."""
+    defs = {s: d for s in reg.milestones if (d := reg.definition(s)) is not None}
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def visit(slug: str) -> None:
+        if slug in seen:
+            return
+        seen.add(slug)
+        for req in defs[slug].requirements():
+            dep = reg.resolve_milestone(req.milestone)
+            if dep in defs:
+                visit(dep)
+        out.append(slug)
+
+    for slug in sorted(defs, key=lambda s: (defs[s].name.lower(), s)):
+        visit(slug)
+    return out
+
+
+def _channel_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in name.split("."))
+
+
+def gather(reg: Registry) -> SiteData:
+    """Collect the pages' data from the registry."""
+    entries = list_releases(reg, Filters(include_rejected=True))
+    views = []
+    for entry in entries:
+        obj = release_object(reg, entry)
+        reached: dict[str, dict[str, Any]] = {}
+        for m in obj["quality_milestones"]:
+            reached.setdefault(m["slug"], m)
+        views.append(ReleaseView(obj=obj, reached=reached))
+    views.reverse()
+    accepted = [v for v in views if not v.rejected]
+
+    slugs = _ordered_slugs(reg)
+    milestones = []
+    for slug in slugs:
+        definition = reg.definition(slug)
+        assert definition is not None
+        requires = []
+        for req in definition.requirements():
+            dep = reg.resolve_milestone(req.milestone)
+            requires.append(Requirement(req.milestone, dep if dep in slugs else None, req.soak))
+        required_by = [
+            (d.name, other)
+            for other in slugs
+            if (d := reg.definition(other)) is not None
+            and any(reg.resolve_milestone(r.milestone) == slug for r in d.requirements())
+        ]
+        milestones.append(
+            MilestoneView(
+                slug=slug,
+                obj=definition_object(definition),
+                requires=requires,
+                required_by=required_by,
+                releases=[v for v in accepted if slug in v.reached],
+            )
+        )
+
+    channels = []
+    for name in sorted({v.channel for v in views}, key=_channel_key, reverse=True):
+        in_channel = [v for v in views if v.channel == name]
+        ok = [v for v in in_channel if not v.rejected]
+        by_milestone = {}
+        for slug in slugs:
+            found = next((v for v in ok if slug in v.reached), None)
+            if found is not None:
+                by_milestone[slug] = found
+        channels.append(ChannelView(name, in_channel, ok[0] if ok else None, len(ok), by_milestone))
+
+    present = {v.kind for v in views}
+    return SiteData(
+        name=reg.name,
+        repository_url=_repository_url(reg),
+        releases=views,
+        milestones=milestones,
+        channels=channels,
+        events=_events(views, set(slugs)),
+        kinds=[k for k in KINDS if k in present],
+    )
+
+
+def _repository_url(reg: Registry) -> str | None:
+    rec = reg.config.record if reg.config else None
+    return rec.repository_url if rec else None
+
+
+def _events(views: list[ReleaseView], defined: set[str]) -> list[Event]:
+    events = []
+    for v in views:
+        o = v.obj
+        rej = v.rejected
+        events.append(Event(o["created_at"], "created", v.tag, o["creator"], rejected=rej))
+        for m in o["quality_milestones"]:
+            events.append(
+                Event(
+                    m["approved_at"],
+                    "reached",
+                    v.tag,
+                    m["approver"],
+                    milestone=m["name"],
+                    slug=m["slug"] if m["slug"] in defined else None,
+                    break_glass=bool(m["break_glass"]),
+                    rejected=rej,
+                )
+            )
+        if o["rejection"] is not None:
+            r = o["rejection"]
+            events.append(
+                Event(r["at"], "rejected", v.tag, r["by"], reason=r["reason"], rejected=rej)
+            )
+    events.sort(key=lambda e: (e.time, _EVENT_ORDER[e.kind], e.tag, e.slug or ""), reverse=True)
+    return events
+
+
+def github_repository(url: str | None) -> str | None:
+    """The repository URL without a trailing slash or ``.git`` when it is on github.com."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "https" or parts.hostname not in ("github.com", "www.github.com"):
+        return None
+    path = parts.path.rstrip("/").removesuffix(".git")
+    if path.count("/") != 2:  # "/owner/repo"
+        return None
+    return f"https://github.com{quote(path, safe='/')}"
+
+
+def propose_links(
+    data: SiteData,
+    release: ReleaseView,
+    *,
+    registry_path: str,
+    branch: str,
+) -> list[ProposeLink]:
+    """ "Propose approval" links for every defined milestone the release has not reached."""
+    repo = github_repository(data.repository_url)
+    if repo is None or release.rejected:
+        return []
+    prefix = registry_path.strip("/")
+    prefix = "" if prefix in ("", ".") else prefix + "/"
+    links = []
+    for m in data.milestones:
+        if m.slug in release.reached:
+            continue
+        filename = f"{prefix}releases/{release.channel}/{release.tag}/approvals/{m.slug}.yaml"
+        body = dump(
+            {
+                "milestone": m.name,
+                "tag": release.tag,
+                "approver": "",
+                "approved_at": "",
+                "metadata": {k: "" for k in m.obj["expected_metadata_keys"]},
+            }
+        )
+        url = (
+            f"{repo}/new/{quote(branch, safe='')}"
+            f"?filename={quote(filename, safe='/')}&value={quote(body, safe='')}"
+        )
+        links.append(ProposeLink(m.name, m.slug, filename, url))
+    return links
+
+
+_HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
+    "time": ("time", "date", "at", "committed_at", "authored_at", "timestamp"),
+    "action": ("action", "change", "event", "kind", "type"),
+    "author": ("author", "author_email", "email", "by"),
+    "commit": ("commit", "sha", "hexsha"),
+    "message": ("message", "subject", "summary"),
+    "pull_request": ("pull_request", "pr", "pr_number"),
+}
+
+
+def history_rows(
+    entries: list[dict[str, Any]] | None, repository_url: str | None = None
+) -> list[HistoryRow]:
+    """History entries (relreg history objects) as rows, whatever their exact keys."""
+    repo = github_repository(repository_url)
+    rows = []
+    for entry in entries or []:
+        found: dict[str, str] = {}
+        used: set[str] = set()
+        for name, keys in _HISTORY_FIELDS.items():
+            key = next((k for k in keys if entry.get(k) not in (None, "")), None)
+            found[name] = "" if key is None else str(entry[key])
+            if key is not None:
+                used.add(key)
+        if found["time"]:
+            with contextlib.suppress(ValueError):
+                found["time"] = normalize_timestamp(found["time"])
+        extra = [
+            (str(k), str(v))
+            for k, v in entry.items()
+            if k not in used and v not in (None, "") and not isinstance(v, (dict, list))
+        ]
+        commit_url = None
+        if repo and _SHA.match(found["commit"]):
+            commit_url = f"{repo}/commit/{found['commit']}"
+        rows.append(HistoryRow(**found, commit_url=commit_url, extra=extra))
+    return rows
