@@ -30,7 +30,10 @@ ACCEPTED_FORMS = (
 
 # Sort position of a kind when the version cores are equal (rule 2 and 4 of versions.md).
 _KIND_RANK: dict[str, int] = {"development": 0, "nightly": 0, "rc": 1, "release": 2}
-_X = 1 << 62  # "x" sorts above every number
+_X = float("inf")  # "x" sorts above every number, however long
+# A tag names a folder, and folder names are at most 255 bytes on common file systems; the
+# limit also keeps every number part far below Python's int-from-str digit limit.
+MAX_TAG_LENGTH = 255
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +43,13 @@ class TagInfo:
     tag: str
     kind: Kind
     channel: str
-    core: tuple[int, ...]
+    core: tuple[int | float, ...]
     counter: int
 
 
 def parse_tag(tag: str) -> TagInfo | None:
     """Return what ``tag`` says, or None when it is not one of the four kinds."""
-    if not TAG_CHARS.match(tag):
+    if len(tag) > MAX_TAG_LENGTH or not TAG_CHARS.match(tag):
         return None
     kind: Kind
     if m := _NIGHTLY.match(tag):
