@@ -107,7 +107,7 @@ def _findings_from_validation(path: str, doc: Document, exc: ValidationError) ->
         elif top == "metadata" and len(loc) >= 2:
             code = "RR105"
             message = (
-                f"metadata '{loc[1]}' must be a string, number or boolean, "
+                f"metadata '{loc[1]}' must be a string, finite number or boolean, "
                 f"not {_type_name(err.get('input'))}"
             )
         else:

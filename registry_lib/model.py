@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AllowInfNan,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -71,7 +72,9 @@ def parse_soak(value: str) -> timedelta:
 
 def _check(code: str, message: str, ok: bool, value: Any) -> None:
     if not ok:
-        raise PydanticCustomError(code, message, {"value": value})
+        # Format here: pydantic's templates know {value} but not {value!r}, and a context
+        # would make it re-read braces in the value as placeholders.
+        raise PydanticCustomError(code, message.format(value=value))
 
 
 def _tag(value: str) -> str:
@@ -187,7 +190,9 @@ Soak = Annotated[
     AfterValidator(_soak),
     WithJsonSchema({"type": "string", "pattern": r"^(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"}),
 ]
-Scalar = StrictStr | StrictInt | StrictFloat | StrictBool
+# NaN and infinities have no JSON form: the feed and --json would print invalid JSON.
+FiniteFloat = Annotated[StrictFloat, AllowInfNan(False)]
+Scalar = StrictStr | StrictInt | FiniteFloat | StrictBool
 Metadata = dict[StrictStr, Scalar]
 
 
