@@ -13,6 +13,9 @@ from typing import Any
 import yaml
 
 MAX_BYTES = 1024 * 1024
+# Registry files nest three levels deep; libyaml and the constructor below recurse per
+# level, so a file of a few hundred kilobytes of "[" would overflow the stack (a crash).
+MAX_DEPTH = 64
 
 try:  # libyaml's C parser is several times faster; fall back to pure Python.
     from yaml import CSafeLoader as _BaseLoader
@@ -32,12 +35,6 @@ class _Loader(_BaseLoader):
     """Safe loader that leaves timestamps as strings."""
 
     yaml_implicit_resolvers = _without_timestamps(_BaseLoader.yaml_implicit_resolvers)
-
-
-class _PyLoader(yaml.SafeLoader):
-    """Pure-Python twin of ``_Loader``, for event scans."""
-
-    yaml_implicit_resolvers = _without_timestamps(yaml.SafeLoader.yaml_implicit_resolvers)
 
 
 @dataclass
@@ -70,19 +67,32 @@ def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
+def _may_nest_deeply(text: str) -> bool:
+    """A cheap upper bound on nesting: flow brackets plus the longest line (block indents)."""
+    bound = text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0)
+    return bound > MAX_DEPTH
+
+
 def _scan_events(text: str) -> list[YamlProblem]:
-    """Find anchors, aliases and explicit tags, which the registry does not allow."""
+    """Find anchors, aliases, explicit tags and deep nesting, which the registry refuses."""
     problems = []
-    for event in yaml.parse(text, Loader=_PyLoader):
-        line = event.start_mark.line + 1
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                message = f"values nest more than {MAX_DEPTH} levels deep; flatten them"
+                problems.append(YamlProblem("RR105", message, line))
+                return problems
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
         if isinstance(event, yaml.AliasEvent):
             problems.append(
                 YamlProblem("RR103", f"alias *{event.anchor} is not allowed; write the value out", line)
             )
-        elif getattr(event, "anchor", None):
-            problems.append(
-                YamlProblem("RR103", f"anchor &{event.anchor} is not allowed; remove it", line)
-            )
+        elif anchor := getattr(event, "anchor", None):
+            problems.append(YamlProblem("RR103", f"anchor &{anchor} is not allowed; remove it", line))
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
         if tag and not (implicit is True or (isinstance(implicit, tuple) and any(implicit))):
@@ -156,8 +166,11 @@ def parse(raw: bytes) -> Document:
         return doc
     if text.startswith("\ufeff"):
         text = text[1:]
-    # Anchors, aliases and tags need '&', '*' or '!'; only then pay for an event scan.
-    if ("&" in text or "*" in text or "!" in text) and (problems := _safe_scan(text)):
+    # Anchors, aliases and tags need '&', '*' or '!', and deep nesting needs brackets or
+    # long lines (block nesting indents); only then pay for an event scan.
+    if ("&" in text or "*" in text or "!" in text or _may_nest_deeply(text)) and (
+        problems := _safe_scan(text)
+    ):
         doc.problems.extend(problems)
         return doc
     try:
@@ -166,7 +179,7 @@ def parse(raw: bytes) -> Document:
         doc.problems.append(YamlProblem("RR100", f"not valid YAML: {exc.problem}", _mark_line(exc)))
         return doc
     except yaml.YAMLError as exc:
-        doc.problems.append(YamlProblem("RR100", f"not valid YAML: {exc}"))
+        doc.problems.append(_unmarked(exc, text))
         return doc
     if node is None:
         doc.problems.append(YamlProblem("RR108", "file is empty; it must hold a mapping", 1))
@@ -190,13 +203,24 @@ def parse(raw: bytes) -> Document:
     return doc
 
 
+def _unmarked(exc: yaml.YAMLError, text: str) -> YamlProblem:
+    """One line for an error without a mark (a forbidden character), with its line."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[: exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return YamlProblem(
+            "RR100", f"not valid YAML: character {ord(char):#06x} is not allowed; remove it", line
+        )
+    return YamlProblem("RR100", "not valid YAML: " + " ".join(str(exc).split()))
+
+
 def _safe_scan(text: str) -> list[YamlProblem]:
     try:
         return _scan_events(text)
     except yaml.MarkedYAMLError as exc:
         return [YamlProblem("RR100", f"not valid YAML: {exc.problem}", _mark_line(exc))]
     except yaml.YAMLError as exc:
-        return [YamlProblem("RR100", f"not valid YAML: {exc}")]
+        return [_unmarked(exc, text)]
 
 
 class _Dumper(yaml.SafeDumper):
@@ -206,6 +230,20 @@ class _Dumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
+
+
+# PyYAML writes NEL, LS and PS inside single quotes, where a reader folds them into spaces;
+# double quotes escape them (\N, \L, \P), so the value reads back unchanged.
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if any(c in data for c in _LINE_BREAKS):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    return dumper.represent_str(data)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def dump(data: dict[str, Any]) -> str:
