@@ -109,7 +109,7 @@ def build(model: type[R], data: Mapping[str, Any], path: str) -> R:
         return model.model_validate(dict(data))
     except ValidationError as exc:
         found = _findings_from_validation(path, yamlio.Document(), exc)
-        raise ValidationFailed(_summary(found), found) from None
+        raise ValidationFailed(_summary(found), [*found]) from None
 
 
 def _summary(found: list[Finding]) -> str:
@@ -120,7 +120,7 @@ def _refuse_new_errors(before: list[Finding], after: list[Finding]) -> None:
     old = {(f.path, f.code, f.message) for f in before}
     new = [f for f in errors(after) if (f.path, f.code, f.message) not in old]
     if new:
-        raise ValidationFailed(_summary(new), new)
+        raise ValidationFailed(_summary(new), [*new])
 
 
 def init(root: Path, name: str) -> Change:
@@ -272,6 +272,14 @@ def approve(
     slug = milestone_slug(reg, milestone)
     definition = reg.definition(slug)
     assert definition is not None
+    rejection = entry.record.rejection if entry.record else None
+    if rejection is not None:
+        # Refused whatever the clock says: RR302 alone would let RELREG_NOW (or a skewed
+        # clock) before the rejection time approve a rejected release.
+        raise RelregError(
+            f"release {tag} is rejected (by {rejection.by} at {rejection.at}: "
+            f"{rejection.reason}); a rejected release cannot be approved"
+        )
     existing = reg.reached(entry).get(slug)
     if existing is not None:
         assert existing.record is not None
