@@ -7,6 +7,7 @@ adds the rules that need more than one file.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from .findings import Finding, Severity
 from .model import Approval, MilestoneDefinition, normalize_timestamp, parse_soak, slugify
@@ -36,7 +37,7 @@ def _domain_ok(reg: Registry, email: str) -> bool:
     return any(domain == d.lower().lstrip("@") for d in rec.allowed_email_domains)
 
 
-def _domain_finding(reg: Registry, loaded: Loaded[object], key: str, email: str) -> list[Finding]:
+def _domain_finding(reg: Registry, loaded: Loaded[Any], key: str, email: str) -> list[Finding]:
     if _domain_ok(reg, email):
         return []
     rec = reg.config.record if reg.config else None
@@ -190,7 +191,7 @@ def check_release(reg: Registry, entry: ReleaseEntry, legacy: frozenset[str]) ->
     return out
 
 
-def _release_identity(reg: Registry, entry: ReleaseEntry, rel: Loaded[object]) -> list[Finding]:
+def _release_identity(reg: Registry, entry: ReleaseEntry, rel: Loaded[Any]) -> list[Finding]:
     rec = entry.record
     assert rec is not None
     out: list[Finding] = []
