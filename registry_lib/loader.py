@@ -88,16 +88,20 @@ def _findings_from_validation(path: str, doc: Document, exc: ValidationError) ->
     """Turn pydantic errors into findings: one per field, codes from the error types."""
     out: list[Finding] = []
     seen: set[tuple[Any, ...]] = set()
-    for err in exc.errors():
+    errs = exc.errors()
+    # A union (``requires``: a name or a mapping) fails once per member; when one member
+    # says what is wrong in registry terms (RR codes), the others are noise.
+    explained = {str(e["loc"][0]) for e in errs if e["loc"] and e["type"].startswith("RR")}
+    for err in errs:
         loc = err["loc"]
         kind = err["type"]
         top = str(loc[0]) if loc else ""
         group = tuple(loc[:2]) if top == "metadata" else tuple(loc[:1]) + (kind[:2] == "RR",)
-        if group in seen:
+        if group in seen or (top in explained and not kind.startswith("RR")):
             continue
         seen.add(group)
         line = doc.lines.get(".".join(str(p) for p in loc[:2])) or doc.line_of(top)
-        field = ".".join(str(p) for p in loc if not str(p).endswith(("str", "int", "float", "bool")))
+        field = ".".join(str(p) for p in loc if not _union_member(p))
         if kind.startswith("RR"):
             code, message = kind, f"{field}: {err['msg']}"
         elif kind == "missing":
@@ -113,8 +117,17 @@ def _findings_from_validation(path: str, doc: Document, exc: ValidationError) ->
         else:
             code = "RR105"
             message = f"'{field}' {_lower_first(err['msg'])} (got {_type_name(err.get('input'))})"
+            if kind == "string_type" and isinstance(err.get("input"), int | float | bool):
+                message += "; put the value in quotes"
         out.append(Finding(path, line, code, message))
     return out
+
+
+def _union_member(part: object) -> bool:
+    """Location parts that name a union member (``str``, ``Requirement``), not a field."""
+    return isinstance(part, str) and (
+        part in ("str", "int", "float", "bool") or "[" in part or part[:1].isupper()
+    )
 
 
 def _lower_first(text: str) -> str:
