@@ -19,10 +19,15 @@ from ..query import Filters, list_releases
 from ..registry import Registry
 from ..tags import KINDS
 from ..yamlio import dump
+from .events import events as feed_events
 
 EventKind = Literal["created", "reached", "rejected"]
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
-_EVENT_ORDER: dict[str, int] = {"created": 0, "reached": 1, "rejected": 2}
+_EVENT_KINDS: dict[str, EventKind] = {
+    "release.created": "created",
+    "milestone.reached": "reached",
+    "release.rejected": "rejected",
+}
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,7 @@ def gather(reg: Registry) -> SiteData:
         releases=views,
         milestones=milestones,
         channels=channels,
-        events=_events(views, set(slugs)),
+        events=_events(reg, views),
         kinds=[k for k in KINDS if k in present],
     )
 
@@ -252,32 +257,35 @@ def _repository_url(reg: Registry) -> str | None:
     return rec.repository_url if rec else None
 
 
-def _events(views: list[ReleaseView], defined: set[str]) -> list[Event]:
-    events = []
-    for v in views:
-        o = v.obj
-        rej = v.rejected
-        events.append(Event(o["created_at"], "created", v.tag, o["creator"], rejected=rej))
-        for m in o["quality_milestones"]:
-            events.append(
-                Event(
-                    m["approved_at"],
-                    "reached",
-                    v.tag,
-                    m["approver"],
-                    milestone=m["name"],
-                    slug=m["slug"] if m["slug"] in defined else None,
-                    break_glass=bool(m["break_glass"]),
-                    rejected=rej,
-                )
+def _events(reg: Registry, views: list[ReleaseView]) -> list[Event]:
+    """The feed's events (``site.events``), newest first, with names and details added."""
+    by_tag = {v.tag: v for v in views}
+    out = []
+    for e in reversed(feed_events(reg)):
+        view = by_tag.get(e["tag"])
+        if view is None:
+            continue
+        kind = _EVENT_KINDS.get(e["type"])
+        if kind is None:
+            continue
+        slug = e.get("milestone")
+        approval = view.reached.get(slug) if slug else None
+        definition = reg.definition(slug) if slug else None
+        rejection = view.obj["rejection"]
+        out.append(
+            Event(
+                time=e["time"],
+                kind=kind,
+                tag=e["tag"],
+                who=e["actor"],
+                milestone=definition.name if definition else slug,
+                slug=slug if definition else None,
+                break_glass=bool(approval and approval["break_glass"]),
+                reason=rejection["reason"] if kind == "rejected" and rejection else None,
+                rejected=view.rejected,
             )
-        if o["rejection"] is not None:
-            r = o["rejection"]
-            events.append(
-                Event(r["at"], "rejected", v.tag, r["by"], reason=r["reason"], rejected=rej)
-            )
-    events.sort(key=lambda e: (e.time, _EVENT_ORDER[e.kind], e.tag, e.slug or ""), reverse=True)
-    return events
+        )
+    return out
 
 
 def github_repository(url: str | None) -> str | None:
