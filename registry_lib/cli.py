@@ -194,7 +194,12 @@ def init(directory: Path | None, name: str, git_commit: bool, git_push: bool) ->
 
 @main.group()
 def milestone() -> None:
-    """Quality milestone definitions."""
+    """Quality milestone definitions.
+
+    \b
+    Example:
+      relreg milestone create "Nightly passed" --expect BuildURL
+    """
 
 
 @milestone.command("create")
@@ -276,7 +281,12 @@ def milestone_show(name: str, as_json: bool) -> None:
 
 @main.group()
 def release() -> None:
-    """Releases: create, show, list, update, reject."""
+    """Releases: create, show, list, update, reject.
+
+    \b
+    Example:
+      relreg release list --prefix 3.74
+    """
 
 
 @release.command("create")
