@@ -14,7 +14,13 @@ from registry_lib.cli import main
 RunLine = Callable[..., tuple[int, str, str]]
 
 # Variables that change what relreg does; tests set the ones they need explicitly.
-_RELREG_ENV = ("RELREG_ACTOR", "RELREG_NOW", "RELREG_REGISTRY", "RELREG_DEBUG", "GITHUB_STEP_SUMMARY")
+_RELREG_ENV = (
+    "RELREG_ACTOR",
+    "RELREG_NOW",
+    "RELREG_REGISTRY",
+    "RELREG_DEBUG",
+    "GITHUB_STEP_SUMMARY",
+)
 
 
 @pytest.fixture
@@ -46,9 +52,7 @@ def run_line(isolated_env: None) -> RunLine:
     ) -> tuple[int, str, str]:
         argv = shlex.split(args) if isinstance(args, str) else [str(a) for a in args]
         runner = CliRunner()
-        result = runner.invoke(
-            main, argv, env=dict(env or {}), input=input, catch_exceptions=False
-        )
+        result = runner.invoke(main, argv, env=dict(env or {}), input=input, catch_exceptions=False)
         return result.exit_code, result.stdout, result.stderr
 
     return run

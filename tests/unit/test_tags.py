@@ -238,11 +238,11 @@ def test_sort_is_a_total_deterministic_order(xs: list[tuple[str, str]]) -> None:
                 assert position[a] < position[b]
             if ia is None or ib is None:
                 continue
-            if ia.core < ib.core:
-                assert position[a] < position[b], (a, b)
-            elif ia.core == ib.core and (ia.kind, ib.kind) == ("rc", "release"):
-                assert position[a] < position[b], (a, b)
-            elif ia.core == ib.core and ia.kind == ib.kind and ia.counter < ib.counter:
+            same_core = ia.core == ib.core
+            rule_1 = ia.core < ib.core
+            rule_2 = same_core and (ia.kind, ib.kind) == ("rc", "release")
+            rule_3 = same_core and ia.kind == ib.kind and ia.counter < ib.counter
+            if rule_1 or rule_2 or rule_3:
                 assert position[a] < position[b], (a, b)
 
 
