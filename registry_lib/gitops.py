@@ -63,10 +63,11 @@ def commit_change(root: Path, change: Change, who: str, push: bool = False) -> s
     committed = False
     try:
         git(top, "add", "-A", "--", *paths)
-        git(top, "commit", "-q", "--no-verify", "-m", change.message, "--", *paths, env=_author_env(top, who))
+        author = _author_env(top, who)
+        git(top, "commit", "-q", "--no-verify", "-m", change.message, "--", *paths, env=author)
         committed = True
         if push:
-            _push_with_retry(top)
+            _push_with_retry(top, author)
         return git(top, "rev-parse", "HEAD").strip()
     except GitError:
         _undo(top, root, change, paths, before if committed else None)
@@ -81,7 +82,7 @@ def _has_head(top: Path) -> bool:
     return True
 
 
-def _push_with_retry(top: Path) -> None:
+def _push_with_retry(top: Path, author: dict[str, str]) -> None:
     remote, branch = upstream(top)
     last = ""
     for attempt in range(PUSH_ATTEMPTS):
@@ -95,7 +96,17 @@ def _push_with_retry(top: Path) -> None:
         time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
         git(top, "fetch", "-q", remote, branch)
         try:
-            git(top, "-c", "rebase.autoStash=true", "rebase", "-q", f"{remote}/{branch}")
+            # The rebase (and its autostash) commits too: without user.email it needs the
+            # same committer identity as our commit, or it fails on a bare CI runner.
+            git(
+                top,
+                "-c",
+                "rebase.autoStash=true",
+                "rebase",
+                "-q",
+                f"{remote}/{branch}",
+                env=author,
+            )
         except GitError:
             _abort_rebase(top)
             raise GitError(
@@ -114,8 +125,8 @@ def _abort_rebase(top: Path) -> None:
 def _undo(top: Path, root: Path, change: Change, paths: list[str], before: str | None) -> None:
     """Drop our commit (if made), unstage the paths and put the files back as they were."""
     try:
-        if before:  # our commit sits on top of an earlier one
-            git(top, "reset", "-q", "--soft", "HEAD~1")
+        if before:  # back to where the branch was, even after a rebase onto the remote
+            git(top, "reset", "-q", "--keep", before)
         elif before == "":  # our commit was the first
             git(top, "update-ref", "-d", "HEAD")
         if _has_head(top):
