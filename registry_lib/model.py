@@ -7,6 +7,7 @@ loading turns every validation error into a finding with a stable code.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -56,6 +57,7 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=65536)
 def normalize_timestamp(value: str) -> str:
     """Return the canonical UTC form of an RFC 3339 timestamp (fractions dropped)."""
     return format_timestamp(parse_timestamp(value))
@@ -174,17 +176,25 @@ Tag = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^[0-9A-Za-z._+-]+$"}),
 ]
 Commit = Annotated[
-    StrictStr, AfterValidator(_commit), WithJsonSchema({"type": "string", "pattern": "^[0-9a-f]{40}$"})
+    StrictStr,
+    AfterValidator(_commit),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9a-f]{40}$"}),
 ]
-Email = Annotated[StrictStr, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+Email = Annotated[
+    StrictStr, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})
+]
 Person = Annotated[StrictStr, AfterValidator(_person)]
 Timestamp = Annotated[
     StrictStr,
     AfterValidator(_timestamp),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
-Name = Annotated[StrictStr, AfterValidator(_name), WithJsonSchema({"type": "string", "minLength": 1})]
-Url = Annotated[StrictStr, AfterValidator(_url), WithJsonSchema({"type": "string", "format": "uri"})]
+Name = Annotated[
+    StrictStr, AfterValidator(_name), WithJsonSchema({"type": "string", "minLength": 1})
+]
+Url = Annotated[
+    StrictStr, AfterValidator(_url), WithJsonSchema({"type": "string", "format": "uri"})
+]
 Soak = Annotated[
     StrictStr,
     AfterValidator(_soak),
@@ -289,7 +299,9 @@ class MilestoneDefinition(Record):
 
     def requirements(self) -> list[Requirement]:
         """``requires`` with plain names turned into requirements without soak."""
-        return [r if isinstance(r, Requirement) else Requirement(milestone=r) for r in self.requires]
+        return [
+            r if isinstance(r, Requirement) else Requirement(milestone=r) for r in self.requires
+        ]
 
 
 class Rejection(Record):

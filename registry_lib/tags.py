@@ -6,6 +6,7 @@ Pure functions; no I/O.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar
@@ -17,9 +18,7 @@ _CORE = r"\d+(?:\.(?:\d+|x))*"
 _RELEASE = re.compile(rf"^(?P<core>\d+(?:\.\d+)*)$")
 _RC = re.compile(rf"^(?P<core>\d+(?:\.\d+)*)-rc\.(?P<n>\d+)$")
 _NIGHTLY = re.compile(rf"^(?P<core>{_CORE})-nightly-(?P<rest>[0-9A-Za-z._+-]+)$")
-_DEVELOPMENT = re.compile(
-    r"^(?P<core>\d+(?:\.\d+)*(?:-rc\.\d+|\.x)?)-(?P<n>\d+)-g[0-9a-f]{10}$"
-)
+_DEVELOPMENT = re.compile(r"^(?P<core>\d+(?:\.\d+)*(?:-rc\.\d+|\.x)?)-(?P<n>\d+)-g[0-9a-f]{10}$")
 TAG_CHARS = re.compile(r"^[0-9A-Za-z._+-]+$")
 
 ACCEPTED_FORMS = (
@@ -47,6 +46,7 @@ class TagInfo:
     counter: int
 
 
+@lru_cache(maxsize=1 << 18)
 def parse_tag(tag: str) -> TagInfo | None:
     """Return what ``tag`` says, or None when it is not one of the four kinds."""
     if len(tag) > MAX_TAG_LENGTH or not TAG_CHARS.match(tag):

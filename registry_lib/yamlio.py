@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from .fastyaml import parse_simple
+
 MAX_BYTES = 1024 * 1024
 # Registry files nest three levels deep; libyaml and the constructor below recurse per
 # level, so a file of a few hundred kilobytes of "[" would overflow the stack (a crash).
@@ -89,10 +91,14 @@ def _scan_events(text: str) -> list[YamlProblem]:
             depth -= 1
         if isinstance(event, yaml.AliasEvent):
             problems.append(
-                YamlProblem("RR103", f"alias *{event.anchor} is not allowed; write the value out", line)
+                YamlProblem(
+                    "RR103", f"alias *{event.anchor} is not allowed; write the value out", line
+                )
             )
         elif anchor := getattr(event, "anchor", None):
-            problems.append(YamlProblem("RR103", f"anchor &{anchor} is not allowed; remove it", line))
+            problems.append(
+                YamlProblem("RR103", f"anchor &{anchor} is not allowed; remove it", line)
+            )
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
         if tag and not (implicit is True or (isinstance(implicit, tuple) and any(implicit))):
@@ -114,7 +120,9 @@ def _construct(node: yaml.Node, problems: list[YamlProblem]) -> Any:
             key = _construct(key_node, problems)
             if isinstance(key, list | dict):
                 problems.append(
-                    YamlProblem("RR105", "mapping keys must be plain values", key_node.start_mark.line + 1)
+                    YamlProblem(
+                        "RR105", "mapping keys must be plain values", key_node.start_mark.line + 1
+                    )
                 )
                 continue
             if key in out:
@@ -148,7 +156,7 @@ _SCALARS: dict[str, Any] = {
 }
 
 
-def parse(raw: bytes) -> Document:
+def parse(raw: bytes, fast: bool = True) -> Document:
     """Parse the bytes of one registry file into a ``Document``; never raises."""
     doc = Document()
     if len(raw) > MAX_BYTES:
@@ -166,6 +174,10 @@ def parse(raw: bytes) -> Document:
         return doc
     if text.startswith("\ufeff"):
         text = text[1:]
+    simple = parse_simple(text) if fast else None
+    if simple is not None:
+        doc.data, doc.lines = simple
+        return doc
     # Anchors, aliases and tags need '&', '*' or '!', and deep nesting needs brackets or
     # long lines (block nesting indents); only then pay for an event scan.
     if ("&" in text or "*" in text or "!" in text or _may_nest_deeply(text)) and (

@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic registries and the timing harness (not tests)."""

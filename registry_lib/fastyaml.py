@@ -1,0 +1,156 @@
+"""A fast path for the YAML that registry files nearly always are. Pure.
+
+Tool-written files (and most hand-written ones) use a small subset of YAML: top-level
+``key: value`` lines, one level of nested mapping or list, plain or simply quoted scalars.
+``parse_simple`` reads exactly that subset about ten times faster than libyaml plus
+construction, and returns None for anything else, so the full parser (which also finds
+every problem) handles the rest. Plain scalars are resolved with the same resolvers and
+constructors as the full loader, so both paths give identical values; a property test
+checks that.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*(?: [A-Za-z0-9_.\-/]+)*"
+_TOP = re.compile(rf"^({_KEY}):(?: (.*))?$")
+_SUB = re.compile(rf"^  ({_KEY}):(?: (.*))?$")
+_ITEM = re.compile(r"^(  )?- (.*)$")
+_PLAIN_BAD_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+_resolvers: dict[Any, list[tuple[str, Any]]] = {
+    k: [(t, rx) for t, rx in v if t != _TIMESTAMP]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_constructor = yaml.constructor.SafeConstructor()
+_CONSTRUCT = {
+    "tag:yaml.org,2002:null": lambda v: None,
+    "tag:yaml.org,2002:bool": lambda v: _constructor.construct_yaml_bool(
+        yaml.ScalarNode("tag:yaml.org,2002:bool", v)
+    ),
+    "tag:yaml.org,2002:int": lambda v: _constructor.construct_yaml_int(
+        yaml.ScalarNode("tag:yaml.org,2002:int", v)
+    ),
+    "tag:yaml.org,2002:float": lambda v: _constructor.construct_yaml_float(
+        yaml.ScalarNode("tag:yaml.org,2002:float", v)
+    ),
+}
+
+
+# Characters YAML does not allow in a stream (its "printable" set, inverted).
+# NEL, LS and PS are line breaks to YAML, so they leave the line-based subset too.
+_NON_PRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
+
+
+class _NotSimple(Exception):
+    """The text leaves the fast subset; use the full parser."""
+
+
+def _key(raw: str) -> str:
+    """A mapping key, which must stay a string under YAML's implicit typing."""
+    for _, regexp in _resolvers.get(raw[0], ()):
+        if regexp.match(raw):
+            raise _NotSimple  # 123, true, null: not a string key
+    return raw
+
+
+def _scalar(raw: str) -> Any:
+    value = raw.strip(" ")
+    if not value:
+        return None
+    first = value[0]
+    if first == "'":
+        if len(value) < 2 or value[-1] != "'":
+            raise _NotSimple
+        inner = value[1:-1]
+        if "'" in inner.replace("''", ""):
+            raise _NotSimple
+        return inner.replace("''", "'")
+    if first == '"':
+        inner = value[1:-1]
+        if len(value) < 2 or value[-1] != '"' or '"' in inner or "\\" in inner:
+            raise _NotSimple
+        return inner
+    if first in _PLAIN_BAD_START or ": " in value or " #" in value or value.endswith(":"):
+        raise _NotSimple
+    if "\t" in value:
+        raise _NotSimple
+    for tag, regexp in _resolvers.get(first, ()):
+        if regexp.match(value):
+            construct = _CONSTRUCT.get(tag)
+            return construct(value) if construct else value  # "=" and "<<" stay text
+    return value
+
+
+def parse_simple(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """Parse ``text`` when it is in the fast subset: (data, lines), else None."""
+    if _NON_PRINTABLE.search(text):
+        return None
+    try:
+        return _parse(text)
+    except _NotSimple:
+        return None
+
+
+def _parse(text: str) -> tuple[dict[str, Any], dict[str, int]]:
+    data: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    parent: str | None = None  # the top-level key whose nested block we are in
+    nested: dict[str, Any] | list[Any] | None = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        if line.lstrip(" ").startswith("#") or "\t" in line or "\r" in line:
+            raise _NotSimple
+        if line[0] != " " and not line.startswith("- "):
+            m = _TOP.match(line)
+            if m is None:
+                raise _NotSimple
+            key, rest = _key(m.group(1)), m.group(2)
+            if key in data:
+                raise _NotSimple  # duplicate: the full parser reports it
+            if not lines:
+                lines[""] = number
+            lines[key] = number
+            if rest is None or not rest.strip():
+                data[key] = None
+                parent, nested = key, None
+            else:
+                data[key] = _scalar(rest)
+                parent, nested = None, None
+            continue
+        if parent is None:
+            raise _NotSimple
+        item = _ITEM.match(line)
+        if item is not None:
+            if nested is None:
+                nested = data[parent] = []
+            if not isinstance(nested, list) or (item.group(1) is None and line[0] == " "):
+                raise _NotSimple
+            value = item.group(2)
+            if re.match(rf"^{_KEY}:(?: |$)", value):
+                raise _NotSimple  # a list of mappings
+            nested.append(_scalar(value))
+            continue
+        sub = _SUB.match(line)
+        if sub is None:
+            raise _NotSimple
+        if nested is None:
+            nested = data[parent] = {}
+        if not isinstance(nested, dict):
+            raise _NotSimple
+        key, rest = _key(sub.group(1)), sub.group(2)
+        if key in nested or rest is None or not rest.strip():
+            raise _NotSimple  # duplicate, or a deeper level
+        nested[key] = _scalar(rest)
+        lines.setdefault(f"{parent}.{key}", number)
+    if not data:
+        raise _NotSimple
+    return data, lines
