@@ -537,3 +537,85 @@ def history(tag: str, as_json: bool) -> None:
         pr = f"#{e['pull_request']}" if e["pull_request"] else "-"
         rows.append([e["time"], e["commit"][:10], e["email"], what, pr, e["message"]])
     click.echo(display.table(["TIME", "COMMIT", "AUTHOR", "ACTION", "PR", "MESSAGE"], rows))
+
+
+# --- publishing -------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="site",
+    show_default=True,
+    help="Output folder; replaced as a whole when the build succeeds.",
+)
+@click.option("--base-url", metavar="URL", help="Public URL of the site, for absolute feed links.")
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of Jinja2 templates overriding the built-in ones by file name.",
+)
+def build(out: Path, base_url: str | None, templates: Path | None) -> None:
+    """Build the static site and the JSON feed (api/v1) into a folder.
+
+    \b
+    Example:
+      relreg build --out site --base-url https://releases.example.org/
+    """
+    from .site.build import build_site
+
+    session = _session()
+    session.writable("build")
+    if sys.stdout.isatty():
+        with click.progressbar(length=1, label="building") as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(1)
+
+            result = build_site(session.root, out, base_url, templates, progress)
+    else:
+        result = build_site(session.root, out, base_url, templates)
+    click.echo(result.summary(str(out)))
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build into this folder (default: a temporary folder, removed on exit).",
+)
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of Jinja2 templates overriding the built-in ones by file name.",
+)
+def serve(port: int, out: Path | None, templates: Path | None) -> None:
+    """Build the site, serve it on 127.0.0.1 and rebuild when the registry changes.
+
+    \b
+    Example:
+      relreg serve --port 8000    # then open http://127.0.0.1:8000/
+    """
+    import shutil
+    import tempfile
+
+    from .site.serve import SiteServer
+
+    session = _session()
+    session.writable("serve")
+    scratch = None if out is not None else Path(tempfile.mkdtemp(prefix="relreg-serve-"))
+    target = out if out is not None else Path(scratch or ".") / "site"
+    try:
+        server = SiteServer(session.root, target, port, templates=templates, report=click.echo)
+        click.echo(server.result.summary(str(target)))
+        click.echo(f"serving {server.url} (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped")
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)

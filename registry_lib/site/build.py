@@ -1,0 +1,218 @@
+"""``relreg build``: load the registry, render every file, and swap the new site into place.
+
+The whole tree is written into a temporary sibling folder first, then renamed over the
+output folder, so a failed build leaves the previous site intact and a web server never
+serves a half-written site. Nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import GitError, RelregError
+from ..gitutil import git, repo_root
+from ..loader import load_directory
+from ..model import format_timestamp
+from ..query import Filters, list_releases
+from ..registry import Registry
+from ..rules import validate
+from ..writer import inside
+from .context import SiteOptions
+from .events import newest_time
+from .feed import channels, feed_files, milestone_slugs
+
+MANIFEST = ".relreg-manifest.json"
+Progress = Callable[[int, int], None]  # (files written, files in total)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote."""
+
+    out: Path
+    files: int  # not counting the manifest
+    releases: int  # valid releases, rejected ones included
+    rejected: int
+    milestones: int
+    channels: int
+    source_commit: str | None
+    build_time: str | None
+
+    def summary(self, shown: str) -> str:
+        """One line for logs: ``built 523 files into site/ (27 releases, …)``."""
+        shown = shown if shown.endswith("/") else shown + "/"
+        return (
+            f"built {self.files} files into {shown} ({self.releases} releases, "
+            f"{self.milestones} milestones, {self.channels} channels)"
+        )
+
+
+def build_time(reg: Registry, environ: dict[str, str] | None = None) -> str | None:
+    """``SOURCE_DATE_EPOCH`` when set, else the newest timestamp in the data."""
+    env = os.environ if environ is None else environ
+    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        try:
+            return format_timestamp(datetime.fromtimestamp(int(raw), UTC))
+        except (ValueError, OverflowError, OSError):
+            raise RelregError(
+                f"SOURCE_DATE_EPOCH={raw!r} is not a Unix time in seconds; unset it or fix it"
+            ) from None
+    return newest_time(reg)
+
+
+def source_commit(root: Path) -> str | None:
+    """The commit checked out where the registry is tracked by Git, else None."""
+    top = repo_root(root)
+    if top is None:
+        return None
+    try:
+        if not git(root, "ls-files", "--", ".").strip():
+            return None  # inside a repository, but the registry itself is not tracked
+        return git(root, "rev-parse", "HEAD").strip() or None
+    except GitError:
+        return None  # no commit yet
+
+
+def check_out_dir(root: Path, out: Path) -> None:
+    """Refuse an output folder that would overwrite the registry or something precious."""
+    reg = root.resolve()
+    dest = out.resolve()
+    home = Path.home().resolve()
+    if dest == Path(dest.anchor) or dest == home:
+        raise RelregError(f"refusing to build into {out}: choose a folder of its own, e.g. ./site")
+    if dest == reg or dest in reg.parents:
+        raise RelregError(
+            f"refusing to build into {out}: it holds the registry {root}; choose e.g. ./site"
+        )
+    for sub in ("milestones", "releases"):
+        if dest == reg / sub or (reg / sub) in dest.parents:
+            raise RelregError(f"refusing to build into {out}: it is inside the registry's {sub}/")
+    if dest.exists() and not dest.is_dir():
+        raise RelregError(f"refusing to build into {out}: it is a file, not a folder")
+    if dest.is_dir() and any(dest.iterdir()) and not (dest / MANIFEST).is_file():
+        raise RelregError(
+            f"refusing to build into {out}: it is not empty and was not written by "
+            "`relreg build` (no .relreg-manifest.json); choose an empty or new folder"
+        )
+
+
+def site_options(
+    reg: Registry, root: Path, base_url: str | None, templates: Path | None
+) -> SiteOptions:
+    """The options of one build; ``base_url`` falls back to registry.yaml's."""
+    config = reg.config.record if reg.config else None
+    url = base_url or (config.base_url if config else None)
+    if url and not url.startswith(("https://", "http://")):
+        raise RelregError(f"--base-url {url!r} must be an http(s) URL such as https://example.org/")
+    if templates is not None and not templates.is_dir():
+        raise RelregError(f"--templates {templates} is not a folder")
+    return SiteOptions(
+        base_url=url.rstrip("/") + "/" if url else None,
+        source_commit=source_commit(root),
+        build_time=build_time(reg),
+        templates=templates,
+        history=None,  # the Git history hook: filled in when history is available
+    )
+
+
+def render_site(reg: Registry, options: SiteOptions) -> dict[str, bytes]:
+    """Every file of the site by relative path: the feed's and the HTML pages'."""
+    from .pages import page_files
+
+    files = feed_files(reg, options)
+    for path, data in page_files(reg, options).items():
+        if path in files:
+            raise RelregError(f"internal error: the feed and the pages both write {path}")
+        files[path] = data
+    return dict(sorted(files.items()))
+
+
+def manifest(files: dict[str, bytes]) -> bytes:
+    """``{"version": 1, "files": {relpath: sha256}}`` for later incremental builds."""
+    digests = {p: hashlib.sha256(d).hexdigest() for p, d in sorted(files.items())}
+    return (json.dumps({"version": 1, "files": digests}, indent=2) + "\n").encode("utf-8")
+
+
+def write_tree(
+    folder: Path, files: dict[str, bytes], mtime: int | None, progress: Progress | None
+) -> None:
+    """Write ``files`` under ``folder``, refusing any path that leaves it."""
+    total = len(files)
+    for done, (relpath, data) in enumerate(files.items(), start=1):
+        target = inside(folder, relpath)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if mtime is not None:
+            os.utime(target, (mtime, mtime))
+        if progress is not None:
+            progress(done, total)
+
+
+def swap_in(new: Path, out: Path) -> None:
+    """Replace ``out`` by ``new`` with two renames; the old tree is deleted afterwards."""
+    old: Path | None = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+    try:
+        new.rename(out)
+    except OSError:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_site(
+    root: Path,
+    out: Path,
+    base_url: str | None = None,
+    templates: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the static site and feed of the registry at ``root`` into ``out``."""
+    reg = load_directory(root)
+    errors = [f for f in validate(reg) if f.severity == "error"]
+    if errors:
+        raise RelregError(
+            f"the registry has {len(errors)} validation error{'s' if len(errors) != 1 else ''}; "
+            "run `relreg validate` and fix them before building"
+        )
+    check_out_dir(root, out)
+    options = site_options(reg, root, base_url, templates)
+    files = render_site(reg, options)
+    files[MANIFEST] = manifest(files)
+    mtime = None
+    if options.build_time:
+        mtime = int(datetime.fromisoformat(options.build_time.replace("Z", "+00:00")).timestamp())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        write_tree(staging, files, mtime, progress)
+        staging.chmod(0o755)  # mkdtemp makes it 0700; a web server must read it
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    everything = list_releases(reg, Filters(include_rejected=True))
+    return BuildResult(
+        out=out,
+        files=len(files) - 1,
+        releases=len(everything),
+        rejected=sum(1 for e in everything if e.rejected),
+        milestones=len(milestone_slugs(reg)),
+        channels=len(channels(reg)),
+        source_commit=options.source_commit,
+        build_time=options.build_time,
+    )
