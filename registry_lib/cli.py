@@ -619,3 +619,71 @@ def serve(port: int, out: Path | None, templates: Path | None) -> None:
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+# --- notifications ----------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--from", "from_rev", metavar="REV", help="The commit before the change.")
+@click.option(
+    "--to", "to_rev", metavar="REV", default="HEAD", show_default=True, help="The commit after it."
+)
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="relreg-notify.jsonl",
+    show_default=True,
+    help="Append every attempt to this JSON-lines file.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the events and target URLs; send nothing.")
+@click.option(
+    "--retry",
+    "retry_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Re-send the failed deliveries recorded in this log instead.",
+)
+@click.option("--delivery", metavar="ID", help="With --retry: only this delivery.")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds per attempt.")
+@click.option("--attempts", default=3, show_default=True, help="Attempts per delivery and run.")
+def notify(
+    from_rev: str | None,
+    to_rev: str,
+    log_file: Path,
+    dry_run: bool,
+    retry_file: Path | None,
+    delivery: str | None,
+    timeout: float,
+    attempts: int,
+) -> None:
+    """POST the events between two commits to the registry's webhooks.
+
+    \b
+    Example:
+      relreg notify --from "$BEFORE" --to "$AFTER" --log notify-log.jsonl
+      relreg notify --retry notify-log.jsonl
+    """
+    from . import notify as notifier
+
+    session = _session()
+    session.writable("notify")
+    if retry_file is not None:
+        if from_rev is not None or dry_run:
+            raise click.UsageError("--retry cannot be combined with --from or --dry-run")
+        options = notifier.Options.from_env(timeout, attempts)
+        outcome = notifier.retry(retry_file, delivery, options, click.echo)
+        log_file = retry_file
+    else:
+        if from_rev is None:
+            raise click.UsageError("give --from REV (or --retry FILE)")
+        if delivery is not None:
+            raise click.UsageError("--delivery only works with --retry")
+        if dry_run:
+            notifier.dry_run(session.root, from_rev, to_rev, click.echo)
+            return
+        options = notifier.Options.from_env(timeout, attempts)
+        outcome = notifier.notify(session.root, from_rev, to_rev, log_file, options, click.echo)
+    if outcome.failed:
+        _fail(f"{outcome.failed} deliveries failed; retry with relreg notify --retry {log_file}")
