@@ -12,17 +12,61 @@ from pathlib import Path
 from .checks import Report
 from .findings import Finding
 from .gitsource import GitTreeSource, locate, resolve_rev
-from .loader import load_directory, load_registry
+from .gitutil import git
+from .loader import SubsetSource, load_directory, load_registry
 from .registry import Registry
 from .rules import validate
 
 
+def changed_paths(top: Path, prefix: str, base_sha: str) -> list[str]:
+    """Registry paths that differ between ``base_sha`` and the work tree, untracked included."""
+    where = prefix or "."
+    diff = git(top, "diff", "--name-only", "--no-renames", "-z", base_sha, "--", where)
+    untracked = git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", where)
+    cut = len(prefix) + 1 if prefix else 0
+    return sorted({p[cut:] for p in (diff + untracked).split("\0") if p})
+
+
+def _scope(root: Path, changed: list[str]) -> list[str] | None:
+    """The registry paths to load for an incremental check, or None for a full one.
+
+    A change to registry.yaml or a definition can affect every approval, so it needs the
+    whole registry. Otherwise only the release folders the change touches are read, plus
+    any other folder holding one of their tags (for duplicate tags).
+    """
+    if any(p == "registry.yaml" or p.startswith("milestones/") for p in changed):
+        return None
+    scope: set[str] = set()
+    for path in changed:
+        parts = path.split("/")
+        if parts[0] == "releases" and len(parts) >= 4:
+            scope.add("/".join(parts[:3]))
+            for twin in (root / "releases").glob(f"*/{glob_escape(parts[2])}"):
+                scope.add(f"releases/{twin.parent.name}/{twin.name}")
+        else:
+            scope.add(path)
+    return sorted(scope)
+
+
+def glob_escape(name: str) -> str:
+    """Escape a folder name for Path.glob (tags may hold no glob characters, but be safe)."""
+    import glob
+
+    return glob.escape(name)
+
+
 def check_change(root: Path, base: str, check_authors: bool = False) -> Report:
-    """Check the registry at ``root`` and its change since ``base``."""
+    """Check the registry at ``root`` and its change since ``base``.
+
+    Files unchanged since the base are not read again: the base passed this check when it
+    was merged. A change to registry.yaml or to a definition checks everything.
+    """
     top, prefix = locate(root)
     base_sha = resolve_rev(top, base)
-    old = load_registry(GitTreeSource(top, base_sha, prefix))
-    new = load_directory(root)
+    scope = _scope(root, changed_paths(top, prefix, base_sha))
+    old_scope = None if scope is None else ["registry.yaml", "milestones", *scope]
+    old = load_registry(GitTreeSource(top, base_sha, prefix, old_scope))
+    new = load_directory(root) if scope is None else load_registry(SubsetSource(root, scope))
     legacy = frozenset(
         a.path for entry in old.releases.values() for a in entry.approvals.values()
     )

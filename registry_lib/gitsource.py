@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import GitError, RelregError
@@ -34,15 +34,27 @@ def resolve_rev(top: Path, rev: str) -> str:
         ) from None
 
 
-class GitTreeSource:
-    """The files of a registry folder at one commit, read with one ``git cat-file --batch``."""
+def _join(prefix: str, path: str) -> str:
+    return f"{prefix}/{path}" if prefix else path
 
-    def __init__(self, top: Path, commit: str, prefix: str) -> None:
+
+class GitTreeSource:
+    """The files of a registry folder at one commit, read with one ``git cat-file --batch``.
+
+    ``only`` limits it to some registry paths (files or folders), for incremental checks.
+    """
+
+    def __init__(
+        self, top: Path, commit: str, prefix: str, only: Sequence[str] | None = None
+    ) -> None:
         self.top = top
         self.commit = commit
         self.prefix = prefix
         self._entries: list[tuple[str, str, str]] = []  # (path in registry, mode, blob sha)
-        listing = git_bytes(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix or ".")
+        specs = [prefix or "."] if only is None else [_join(prefix, p) for p in only]
+        listing = git_bytes(
+            top, "--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", commit, "--", *specs
+        )
         cut = len(prefix) + 1 if prefix else 0
         for item in listing.split(b"\0"):
             if not item:

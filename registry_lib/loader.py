@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import marshal
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -86,6 +86,30 @@ class DirectorySource:
             return os.read(fd, MAX_BYTES + 1)
         finally:
             os.close(fd)
+
+
+class SubsetSource(DirectorySource):
+    """Part of a registry directory: the settings, the definitions and the given paths."""
+
+    def __init__(self, root: Path, only: Iterable[str]) -> None:
+        super().__init__(root)
+        self.only = sorted(set(only))
+
+    def files(self) -> Iterator[SourceFile]:
+        """registry.yaml, milestones/ and every file under the given paths."""
+        for f in super().files():
+            if not f.path.startswith("releases/"):
+                yield f
+        for rel in self.only:
+            if not rel.startswith("releases/"):
+                continue
+            full = self.root / rel
+            if full.is_symlink():
+                yield SourceFile(rel, symlink=True)
+            elif full.is_dir():
+                yield from self._walk(full, rel)
+            elif full.is_file():
+                yield SourceFile(rel)
 
 
 def _findings_from_validation(path: str, doc: Document, exc: ValidationError) -> list[Finding]:
