@@ -22,6 +22,7 @@ CODES: dict[str, str] = {
     "RR110": "A file or folder sits outside the registry layout (error when it looks like data).",
     "RR111": "A harmless file sits inside the layout (README, .gitkeep): a warning.",
     "RR112": "registry.yaml is missing.",
+    "RR113": "registry.yaml has a schema_version newer than this relreg supports; upgrade relreg.",
     "RR200": "The tag is not one of the four kinds (release, rc, nightly, development).",
     "RR201": "The tag or a path has characters outside [0-9A-Za-z._+-].",
     "RR202": "The commit is not a full 40-character lowercase hex SHA.",

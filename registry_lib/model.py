@@ -37,6 +37,9 @@ _RFC3339 = re.compile(
 _SOAK = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _SLUG_RUN = re.compile(r"[^a-z0-9]+")
 
+# The registry format this relreg writes and understands (registry.yaml schema_version).
+SCHEMA_VERSION = 1
+
 
 def slugify(name: str) -> str:
     """Return the file-name slug of a milestone name ("Nightly passed" -> "nightly-passed")."""
@@ -247,7 +250,9 @@ class RegistryConfig(Record):
     """``registry.yaml``: the registry's settings."""
 
     schema_version: StrictInt = Field(
-        default=1, description="Format version of the registry; see `relreg migrate`."
+        default=0,
+        description="Format version of the registry (absent: 0, before versioning); "
+        "see `relreg migrate`.",
     )
     name: Name = Field(description="Shown on the site.")
     repository_url: Url | None = Field(

@@ -19,6 +19,7 @@ from .errors import NotFoundError, RelregError, ValidationFailed
 from .findings import Finding, errors
 from .loader import _findings_from_validation, load_directory
 from .model import (
+    SCHEMA_VERSION,
     Approval,
     MilestoneDefinition,
     Record,
@@ -131,7 +132,8 @@ def init(root: Path, name: str) -> Change:
     for sub in ("milestones", "releases"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     change = Change(f"Create registry {name}")
-    change.write(root, "registry.yaml", yamlio.dump({"name": config.name}))
+    text = yamlio.dump({"schema_version": SCHEMA_VERSION, "name": config.name})
+    change.write(root, "registry.yaml", text)
     return change
 
 

@@ -10,7 +10,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from .findings import Finding, Severity
-from .model import Approval, MilestoneDefinition, normalize_timestamp, parse_soak, slugify
+from .model import (
+    SCHEMA_VERSION,
+    Approval,
+    MilestoneDefinition,
+    normalize_timestamp,
+    parse_soak,
+    slugify,
+)
 from .registry import Loaded, Registry, ReleaseEntry
 from .tags import parse_tag
 
@@ -22,6 +29,7 @@ def validate(reg: Registry, legacy: frozenset[str] = frozenset()) -> list[Findin
     expected-key mismatches are warnings (definitions' new keys apply to new approvals).
     """
     out = list(reg.findings)
+    out.extend(check_schema_version(reg))
     out.extend(check_definitions(reg))
     out.extend(check_duplicate_tags(reg))
     for entry in reg.releases.values():
@@ -48,6 +56,23 @@ def _domain_finding(reg: Registry, loaded: Loaded[Any], key: str, email: str) ->
             loaded.line(key),
             "RR204",
             f"{email} is outside the allowed email domains ({allowed}); use an address there",
+        )
+    ]
+
+
+def check_schema_version(reg: Registry) -> list[Finding]:
+    """registry.yaml's format is one this relreg understands (RR113)."""
+    loaded = reg.config
+    rec = loaded.record if loaded else None
+    if loaded is None or rec is None or rec.schema_version <= SCHEMA_VERSION:
+        return []
+    return [
+        Finding(
+            loaded.path,
+            loaded.line("schema_version"),
+            "RR113",
+            f"schema_version {rec.schema_version} is newer than this relreg supports "
+            f"({SCHEMA_VERSION}); upgrade relreg",
         )
     ]
 
