@@ -75,7 +75,7 @@ def check_authors(
                 )
             slug_def = new.resolve_milestone(rec.milestone)
             definition = new.definition(slug_def) if slug_def else None
-            if definition is None or not definition.approvers:
+            if slug_def is None or definition is None or not definition.approvers:
                 continue
             listed = {a.lower() for a in definition.approvers}
             teams = [a for a in definition.approvers if a.startswith("@")]
@@ -94,7 +94,8 @@ def check_authors(
                     approval.line("approver"),
                     "RR511",
                     f"{author} is not among the approvers of {definition.name} "
-                    f"({', '.join(definition.approvers)})",
+                    f"({', '.join(definition.approvers)}); ask one of them to approve, or "
+                    f"add {author} to `approvers` in {new.milestones[slug_def].path}",
                 )
             )
     return out, notes

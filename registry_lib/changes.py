@@ -14,7 +14,8 @@ from .findings import Finding
 from .gitsource import GitTreeSource, locate, resolve_rev
 from .gitutil import git
 from .loader import SubsetSource, load_directory, load_registry
-from .registry import Registry
+from .model import MilestoneDefinition
+from .registry import Loaded, Registry
 from .rules import validate
 
 
@@ -67,9 +68,7 @@ def check_change(root: Path, base: str, check_authors: bool = False) -> Report:
     old_scope = None if scope is None else ["registry.yaml", "milestones", *scope]
     old = load_registry(GitTreeSource(top, base_sha, prefix, old_scope))
     new = load_directory(root) if scope is None else load_registry(SubsetSource(root, scope))
-    legacy = frozenset(
-        a.path for entry in old.releases.values() for a in entry.approvals.values()
-    )
+    legacy = frozenset(a.path for entry in old.releases.values() for a in entry.approvals.values())
     findings = validate(new, legacy)
     history, summary = compare(old, new)
     findings.extend(history)
@@ -146,11 +145,11 @@ def compare(old: Registry, new: Registry) -> tuple[list[Finding], list[str]]:
                     )
                 )
     for folder, after in sorted(new.releases.items()):
-        before = old.releases.get(folder)
-        if (before is None or before.release is None) and after.release is not None:
+        prior = old.releases.get(folder)
+        if (prior is None or prior.release is None) and after.release is not None:
             said.append(f"adds release {after.tag}")
         for slug, approval in sorted(after.approvals.items()):
-            if before is None or slug not in before.approvals:
+            if prior is None or slug not in prior.approvals:
                 said.append(f"approves {after.tag} for {_milestone(new, approval.record, slug)}")
     return out, said
 
@@ -176,16 +175,19 @@ def _definitions(old: Registry, new: Registry, out: list[Finding], said: list[st
         # The definition was renamed, moved or deleted: its old name must still resolve.
         target = new.resolve_milestone(b.name)
         renamed = new.definition(target) if target else None
+        # A renamed definition moves to its new slug's file; one that the change adds with
+        # the same content apart from name, aliases and description is that rename.
+        moved = after if after is not None else _look_alike(old, new, b)
         if renamed is not None and b.name.lower() in {x.lower() for x in renamed.aliases}:
             said.append(f"renames milestone {b.name} to {renamed.name} (old name kept as alias)")
         elif renamed is not None and renamed.name.lower() == b.name.lower():
             said.append(f"changes milestone {renamed.name}")
-        elif a is not None or renamed is not None:
-            where = after.path if after is not None else before.path
+        elif moved is not None or renamed is not None:
+            where = moved.path if moved is not None else before.path
             out.append(
                 Finding(
                     where,
-                    after.line("name") if after is not None else None,
+                    moved.line("name") if moved is not None else None,
                     "RR504",
                     f"renames milestone {b.name!r} without keeping it as an alias; add "
                     f"`aliases: [{b.name}]` so existing approvals and queries still resolve",
@@ -204,9 +206,25 @@ def _definitions(old: Registry, new: Registry, out: list[Finding], said: list[st
         else:
             said.append(f"removes unused milestone {b.name}")
     for slug, after in sorted(new.milestones.items()):
-        if slug not in old.milestones and after.record is not None:
-            if old.resolve_milestone(after.record.name) is None:
-                said.append(f"adds milestone {after.record.name}")
+        if (
+            slug not in old.milestones
+            and after.record is not None
+            and old.resolve_milestone(after.record.name) is None
+        ):
+            said.append(f"adds milestone {after.record.name}")
+
+
+def _look_alike(
+    old: Registry, new: Registry, before: MilestoneDefinition
+) -> Loaded[MilestoneDefinition] | None:
+    """A definition the change adds that equals ``before`` but for name, aliases, description."""
+    same = {"name", "aliases", "description"}
+    want = before.model_dump(exclude=same)
+    for slug, loaded in sorted(new.milestones.items()):
+        rec = loaded.record
+        if slug not in old.milestones and rec is not None and rec.model_dump(exclude=same) == want:
+            return loaded
+    return None
 
 
 def _used(reg: Registry, name: str) -> bool:
