@@ -56,6 +56,8 @@ class Options:
                 raise RelregError(f"{BACKOFF_ENV}={raw!r} is not a number of seconds like 0.5")
         if attempts < 1:
             raise RelregError("--attempts must be at least 1")
+        if not timeout > 0:
+            raise RelregError("--timeout must be a positive number of seconds")
         return cls(timeout=timeout, attempts=attempts, backoff=backoff)
 
 

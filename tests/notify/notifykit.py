@@ -1,4 +1,8 @@
-"""Helpers for the `relreg notify` tests: real HTTP receivers on 127.0.0.1 and Git registries."""
+"""Helpers and fixtures for the `relreg notify` tests: HTTP receivers on 127.0.0.1, Git registries.
+
+Not a conftest.py: the tests import ``from conftest import …`` and a second conftest module
+would shadow the top one. Test modules import the fixtures they use from here.
+"""
 
 from __future__ import annotations
 
@@ -82,8 +86,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def receiver() -> Iterator[Any]:
+@pytest.fixture(name="receiver")
+def receiver_fixture() -> Iterator[Any]:
     """A factory of receivers: ``receiver([500, 500, 200])``; all stopped after the test."""
     servers: list[tuple[ThreadingHTTPServer, Receiver]] = []
 
@@ -103,8 +107,8 @@ def receiver() -> Iterator[Any]:
         server.server_close()
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, name="no_proxy")
+def no_proxy_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests to 127.0.0.1 must not go through a proxy from the environment."""
     for name in (
         "http_proxy",
@@ -169,8 +173,8 @@ class Repo:
         git(self.top, "commit", "-q", "-m", f"Add webhooks to {path}")
 
 
-@pytest.fixture
-def repo(tmp_path: Path, run_line: RunLine) -> Repo:
+@pytest.fixture(name="repo")
+def repo_fixture(tmp_path: Path, run_line: RunLine) -> Repo:
     """A registry with the milestones "Nightly passed" and "QA passed", and no releases."""
     top = tmp_path / "repo"
     top.mkdir()

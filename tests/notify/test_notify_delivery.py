@@ -8,7 +8,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from notifykit import COMMIT, SECRET, SECRET_ENV, Receiver, Repo
+from notifykit import (  # noqa: F401 (the fixtures are used by name)
+    COMMIT,
+    SECRET,
+    SECRET_ENV,
+    Receiver,
+    Repo,
+    no_proxy_fixture,
+    receiver_fixture,
+    repo_fixture,
+)
 
 T0 = "2024-02-01T10:00:00Z"
 
