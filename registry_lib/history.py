@@ -47,9 +47,8 @@ def collect(root: Path, tag: str | None = None) -> dict[str, list[dict[str, Any]
         "--",
         base,
     )
-    rejecting = set(
-        git(top, "log", "--format=%H", "-G^rejection:", "--", base).split()
-    )
+    rejecting = _rejecting(top, base)
+    merged = _merged_pull_requests(top)
     cut = len(prefix) + 1 if prefix else 0
     out: dict[str, list[dict[str, Any]]] = {}
     for block in log.split(_SEP)[1:]:
@@ -64,7 +63,7 @@ def collect(root: Path, tag: str | None = None) -> dict[str, list[dict[str, Any]
             if len(parts) < 4 or parts[0] != "releases":
                 continue
             release_tag = parts[2]
-            action, milestone = _action(status[:1], parts, sha in rejecting)
+            action, milestone = _action(status[:1], parts, (sha, path) in rejecting)
             if action is None or (release_tag, action, milestone) in seen:
                 continue
             seen.add((release_tag, action, milestone))
@@ -77,9 +76,58 @@ def collect(root: Path, tag: str | None = None) -> dict[str, list[dict[str, Any]
                     "action": action,
                     "milestone": milestone,
                     "message": subject,
-                    "pull_request": pull_request(subject),
+                    "pull_request": pull_request(subject) or merged.get(sha),
                 }
             )
+    return out
+
+
+def _rejecting(top: Path, base: str) -> set[tuple[str, str]]:
+    """(commit, path) of each release file whose diff adds or removes a rejection.
+
+    Per file, not per commit: a commit that rejects one release and updates another must
+    not mark both rejected (``-G`` lists only the files whose diff matches).
+    """
+    log = git(top, "log", "--format=%x00%H", "-G^rejection:", "--name-only", "--", base)
+    found: set[tuple[str, str]] = set()
+    for block in log.split("\x00")[1:]:
+        sha, *paths = block.strip("\n").split("\n")
+        found.update((sha, p) for p in paths if p)
+    return found
+
+
+def _merged_pull_requests(top: Path) -> dict[str, int]:
+    """Commit -> number of the pull request whose merge commit brought it in.
+
+    A merge commit ("Merge pull request #34 from …") touches no file of its own in
+    ``git log``, so the number is carried to the commits of the merged branch: those
+    reachable from its second parent and not on the first-parent line of HEAD.
+    """
+    parents: dict[str, list[str]] = {}
+    merges: list[tuple[str, int]] = []
+    for line in git(top, "log", "--format=%H %P%x1f%s", "HEAD").splitlines():
+        ids, _, subject = line.partition("\x1f")
+        sha, *ps = ids.split()
+        parents[sha] = ps
+        number = pull_request(subject) if len(ps) > 1 else None
+        if number is not None:
+            merges.append((sha, number))
+    if not merges:
+        return {}
+    mainline: set[str] = set()
+    commit: str | None = git(top, "rev-parse", "HEAD").strip()
+    while commit is not None and commit not in mainline:
+        mainline.add(commit)
+        commit = next(iter(parents.get(commit, [])), None)
+    out: dict[str, int] = {}
+    for merge, number in merges:
+        stack = list(parents[merge][1:])
+        while stack:
+            sha = stack.pop()
+            if sha in mainline or sha in out or sha not in parents:
+                continue
+            out[sha] = number
+            stack.extend(parents[sha])
     return out
 
 
