@@ -46,7 +46,11 @@ def run_validate(root: Path, base: str | None = None, check_authors: bool = Fals
             from .errors import RelregError
 
             raise RelregError("--check-authors needs --base REV: authors come from the new commits")
-        return Report(validate(load_directory(root)), prefix=_prefix(root))
+        from .snapshot import analyze
+
+        if not root.is_dir():
+            load_directory(root)  # raises the "no registry here" error
+        return Report(analyze(root).findings, prefix=_prefix(root))
     from .changes import check_change
 
     return check_change(root, base, check_authors)

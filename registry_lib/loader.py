@@ -58,7 +58,10 @@ class DirectorySource:
 
     def files(self) -> Iterator[SourceFile]:
         """Walk the registry, skipping hidden folders such as .git."""
-        for sub in ("registry.yaml", "milestones", "releases"):
+        yield from self._tops(("registry.yaml", "milestones", "releases"))
+
+    def _tops(self, names: Iterable[str]) -> Iterator[SourceFile]:
+        for sub in names:
             top = self.root / sub
             if top.is_symlink():
                 yield SourceFile(sub, symlink=True)
@@ -97,9 +100,7 @@ class SubsetSource(DirectorySource):
 
     def files(self) -> Iterator[SourceFile]:
         """registry.yaml, milestones/ and every file under the given paths."""
-        for f in super().files():
-            if not f.path.startswith("releases/"):
-                yield f
+        yield from self._tops(("registry.yaml", "milestones"))
         for rel in self.only:
             if not rel.startswith("releases/"):
                 continue

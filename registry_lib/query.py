@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .errors import NotFoundError, RelregError
 from .registry import Registry, ReleaseEntry
-from .tags import KINDS, matches_prefix, sort_by_version
+from .tags import KINDS, matches_prefix, parse_tag, sort_by_version
 
 
 @dataclass(frozen=True)
@@ -43,31 +43,91 @@ def milestone_slug(reg: Registry, name: str) -> str:
     return slug
 
 
-def list_releases(reg: Registry, filters: Filters = Filters()) -> list[ReleaseEntry]:
-    """Valid releases matching ``filters``, oldest to newest in the version order."""
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the filters and the order need to know of one release folder."""
+
+    folder: str
+    tag: str
+    channel: str
+    created_at: str
+    listed: bool  # a valid release.yaml whose tag is its folder's and a known kind
+    rejected: bool
+    milestones: tuple[str, ...]  # the milestone names of its valid approvals
+
+    @property
+    def kind(self) -> str | None:
+        """Kind derived from the tag."""
+        info = parse_tag(self.tag)
+        return info.kind if info else None
+
+
+def _channel(tag: str) -> str | None:
+    info = parse_tag(tag)
+    return info.channel if info else None
+
+
+def channel_order(name: str) -> tuple[int, tuple[int, ...]]:
+    """Sort key of a channel folder name: by version core, invalid names first."""
+    parts = []
+    for part in name.split("."):
+        if part == "x":
+            parts.append(1 << 62)
+        elif part.isdigit():
+            parts.append(int(part))
+        else:
+            return (0, ())
+    return (1, tuple(parts))
+
+
+def facts_of(entry: ReleaseEntry) -> Facts:
+    """The facts of one loaded release folder."""
+    rec = entry.record
+    return Facts(
+        folder=entry.folder,
+        tag=entry.tag,
+        channel=entry.channel,
+        created_at=entry.created_at,
+        # A release in the wrong folder is an error (RR206) and never listed.
+        listed=rec is not None and rec.tag == entry.tag and _channel(entry.tag) == entry.channel,
+        rejected=rec is not None and rec.rejection is not None,
+        milestones=tuple(a.record.milestone for a in entry.valid_approvals() if a.record),
+    )
+
+
+def select(reg: Registry, facts: Iterable[Facts], filters: Filters) -> list[Facts]:
+    """The facts matching ``filters``, oldest to newest; ``reg`` supplies the definitions."""
     check_kinds([*filters.kinds, *filters.ignore_kinds])
     slug = milestone_slug(reg, filters.milestone) if filters.milestone else None
+    every = sorted(facts, key=lambda f: f.folder)
+    first_of_tag: dict[str, str] = {}
+    for f in every:
+        first_of_tag.setdefault(f.tag, f.folder)
     chosen = []
-    for entry in reg.releases.values():
-        rec = entry.record
-        if rec is None or rec.tag != entry.tag or entry.kind is None:
+    for f in every:
+        if not f.listed or first_of_tag[f.tag] != f.folder:
             continue
-        if reg.by_tag.get(entry.tag) is not entry:
+        if not filters.include_rejected and f.rejected:
             continue
-        if not filters.include_rejected and rec.rejection is not None:
+        if not matches_prefix(f.tag, filters.prefix):
             continue
-        if not matches_prefix(entry.tag, filters.prefix):
+        if filters.channel is not None and f.channel != filters.channel:
             continue
-        if filters.channel is not None and entry.channel != filters.channel:
+        kind = f.kind
+        if filters.kinds and kind not in filters.kinds:
             continue
-        if filters.kinds and entry.kind not in filters.kinds:
+        if kind in filters.ignore_kinds:
             continue
-        if entry.kind in filters.ignore_kinds:
+        if slug is not None and slug not in {reg.resolve_milestone(m) for m in f.milestones}:
             continue
-        if slug is not None and slug not in reg.reached(entry):
-            continue
-        chosen.append(entry)
-    return sort_by_version(chosen, lambda e: e.tag, lambda e: e.created_at)
+        chosen.append(f)
+    return sort_by_version(chosen, lambda f: f.tag, lambda f: f.created_at)
+
+
+def list_releases(reg: Registry, filters: Filters = Filters()) -> list[ReleaseEntry]:
+    """Valid releases matching ``filters``, oldest to newest in the version order."""
+    facts = [facts_of(e) for e in reg.releases.values()]
+    return [reg.releases[f.folder] for f in select(reg, facts, filters)]
 
 
 def latest(reg: Registry, filters: Filters = Filters()) -> ReleaseEntry:

@@ -14,8 +14,10 @@ from .model import (
     SCHEMA_VERSION,
     Approval,
     MilestoneDefinition,
+    format_timestamp,
     normalize_timestamp,
     parse_soak,
+    parse_timestamp,
     slugify,
 )
 from .registry import Loaded, Registry, ReleaseEntry
@@ -170,21 +172,25 @@ def _name(reg: Registry, slug: str) -> str:
 
 def check_duplicate_tags(reg: Registry) -> list[Finding]:
     """The same tag in two channel folders."""
+    return duplicate_tags((folder, entry.tag) for folder, entry in reg.releases.items())
+
+
+def duplicate_tags(folders: Iterable[tuple[str, str]]) -> list[Finding]:
+    """RR207 for every (folder, tag) whose tag an earlier folder (by path) already has."""
     seen: dict[str, str] = {}
     out = []
-    for folder in sorted(reg.releases):
-        entry = reg.releases[folder]
-        if entry.tag in seen:
+    for folder, tag in sorted(folders):
+        if tag in seen:
             out.append(
                 Finding(
                     f"{folder}/release.yaml",
                     None,
                     "RR207",
-                    f"tag {entry.tag} is already recorded in {seen[entry.tag]}; remove one",
+                    f"tag {tag} is already recorded in {seen[tag]}; remove one",
                 )
             )
         else:
-            seen[entry.tag] = folder
+            seen[tag] = folder
     return out
 
 
@@ -374,14 +380,14 @@ def check_requires(
                     approval.line("approved_at"),
                     "RR304",
                     f"{definition.name} needs {name} to soak for {req.soak}, but only "
-                    f"{_human(elapsed)} passed since {prior.record.approved_at}; wait until "
-                    f"the soak has elapsed (or set break_glass: true)",
+                    f"{_human(elapsed)} passed since {prior.record.approved_at}; wait "
+                    f"{_human(soak.total_seconds() - elapsed)} more, until "
+                    f"{format_timestamp(parse_timestamp(prior_at) + soak)} "
+                    f"(or set break_glass: true)",
                 )
 
 
 def _seconds_between(a: str, b: str) -> float:
-    from .model import parse_timestamp
-
     return (parse_timestamp(b) - parse_timestamp(a)).total_seconds()
 
 

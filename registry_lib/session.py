@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import Catalog, RegistryCatalog
+from .catalog import Catalog, IndexedCatalog, RegistryCatalog
 from .errors import RelregError
 from .loader import load_directory
 from .registry import Registry
@@ -41,4 +41,8 @@ class Session:
             from .feedclient import FeedCatalog
 
             return FeedCatalog(self.feed)
-        return RegistryCatalog(self.registry())
+        if self.at:
+            return RegistryCatalog(self.registry())
+        if not self.root.is_dir():
+            self.registry()  # raises the "no registry here" error
+        return IndexedCatalog(self.root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +24,10 @@ DATA = ROOT / "data"
 SCHEMAS = ROOT / "schemas" / "feed"
 REJECTED_TAG = "4.0.x-nightly-20230422"
 STUB_PAGE = b"<!doctype html><title>stub</title>\n"
+
+# The type of the run_line fixture (tests/conftest.py); not imported from there because
+# another conftest module of the same name would shadow it.
+RunLine = Callable[..., tuple[int, str, str]]
 
 
 def stub_page_files(reg: Registry, options: SiteOptions) -> dict[str, bytes]:

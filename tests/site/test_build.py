@@ -13,8 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import RunLine
-from feedkit import STUB_PAGE, copy_registry, load, stub_page_files, tree
+from feedkit import STUB_PAGE, RunLine, copy_registry, load, stub_page_files, tree
 
 import registry_lib.site.pages as pages
 from registry_lib.errors import RelregError

@@ -7,8 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import RunLine
-from feedkit import DATA, REJECTED_TAG, api_files, copy_registry, load, schema_errors
+from feedkit import DATA, REJECTED_TAG, RunLine, api_files, copy_registry, load, schema_errors
 
 from registry_lib.loader import load_directory
 from registry_lib.objects import release_object

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import RunLine
-from feedkit import DATA, REJECTED_TAG, served, stub_page_files
+from feedkit import DATA, REJECTED_TAG, RunLine, served, stub_page_files
 
 import registry_lib.site.pages as pages
 from registry_lib.site.build import build_site

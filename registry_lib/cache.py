@@ -1,0 +1,119 @@
+"""A results cache outside the registry, keyed by Git's content hashes; safe to delete.
+
+The cache holds what validation found in each release folder and the facts queries need,
+for the registry's tree at HEAD. Git names that tree by a hash of its content, and
+``git status`` names every file that differs from it, so a cache entry is used only for
+folders whose content is exactly what it was computed from. A damaged file (bad checksum,
+wrong format, another relreg version) is ignored and rewritten, never trusted.
+
+``RELREG_CACHE_DIR`` moves it (default: ``$XDG_CACHE_HOME/relreg`` or ``~/.cache/relreg``);
+``RELREG_NO_CACHE=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import GitError
+from .gitutil import git
+
+FORMAT = 1
+
+
+def enabled() -> bool:
+    """False when RELREG_NO_CACHE is set."""
+    return os.environ.get("RELREG_NO_CACHE", "") in ("", "0")
+
+
+def cache_dir() -> Path:
+    """Where cache files live."""
+    explicit = os.environ.get("RELREG_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "relreg"
+
+
+def _version_key() -> str:
+    """Changes whenever relreg's code changes, so old results are never reused."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(here.glob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class GitState:
+    """The registry's tree at HEAD and the registry paths that differ from it."""
+
+    tree: str
+    dirty: frozenset[str]
+
+
+def git_state(root: Path) -> GitState | None:
+    """The Git view of the registry, or None when it is not a committed Git folder."""
+    from .gitsource import locate
+
+    try:
+        top, prefix = locate(root)
+        tree = git(top, "rev-parse", "--verify", "--quiet", f"HEAD:{prefix}").strip()
+        status = git(
+            top,
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--ignored=matching",
+            "--no-renames",
+            "--",
+            prefix or ".",
+        )
+    except GitError:
+        return None
+    cut = len(prefix) + 1 if prefix else 0
+    dirty = frozenset(item[3:][cut:] for item in status.split("\0") if len(item) > 3)
+    return GitState(tree, dirty)
+
+
+def _file(root: Path) -> Path:
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
+    return cache_dir() / f"{key}.v{FORMAT}.cache"
+
+
+def read(root: Path) -> dict[str, Any] | None:
+    """The cached payload for this registry, or None when missing, stale-format or damaged."""
+    try:
+        blob = _file(root).read_bytes()
+    except OSError:
+        return None
+    checksum, body = blob[:32], blob[32:]
+    if hashlib.sha256(body).digest() != checksum:
+        return None
+    try:
+        payload = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(payload, dict) or payload.get("version") != _version_key():
+        return None
+    return payload
+
+
+def write(root: Path, payload: dict[str, Any]) -> None:
+    """Store the payload atomically; a cache that cannot be written is simply skipped."""
+    payload = {**payload, "version": _version_key()}
+    body = marshal.dumps(payload)
+    target = _file(root)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(hashlib.sha256(body).digest() + body)
+        os.replace(tmp, target)
+    except OSError:
+        pass

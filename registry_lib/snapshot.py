@@ -1,0 +1,110 @@
+"""Whole-registry answers (validation findings, query facts) that reuse the cache.
+
+``analyze`` gives exactly what loading and validating the whole registry gives; with a
+cache for the registry's Git tree it only reads the release folders that Git says differ
+from it (plus registry.yaml and the definitions, which every rule may use).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import cache
+from .findings import Finding
+from .loader import SubsetSource, load_directory, load_registry
+from .query import Facts, facts_of
+from .registry import Registry
+from .rules import check_definitions, check_release, duplicate_tags
+
+
+@dataclass
+class Snapshot:
+    """Every finding of the registry, the facts of every release folder, and the definitions."""
+
+    findings: list[Finding]
+    facts: list[Facts]
+    definitions: Registry  # registry.yaml and milestones/ (releases may be partial)
+
+
+def group_of(path: str) -> str:
+    """The unit of caching a path belongs to: its release folder, else the path itself."""
+    parts = path.split("/")
+    return "/".join(parts[:3]) if parts[0] == "releases" and len(parts) > 3 else path
+
+
+def _definitions_key(root: Path) -> str:
+    """A hash of registry.yaml and every definition file: a change there voids the cache."""
+    digest = hashlib.sha256()
+    src = SubsetSource(root, [])
+    for f in src.files():
+        digest.update(f.path.encode() + b"\0" + str(f.symlink).encode())
+        if not f.symlink:
+            try:
+                digest.update(src.read(f.path))
+            except OSError:
+                digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def _groups(reg: Registry) -> dict[str, tuple[Any, list[tuple[Any, ...]]]]:
+    """Per group: the facts (release folders only) and the findings of that group."""
+    out: dict[str, tuple[Any, list[tuple[Any, ...]]]] = {}
+    for folder, entry in reg.releases.items():
+        facts = facts_of(entry)
+        found = check_release(reg, entry, frozenset())
+        out[folder] = (_facts_tuple(facts), [_finding_tuple(f) for f in found])
+    for f in reg.findings:
+        group = group_of(f.path)
+        if group.startswith("releases/"):
+            out.setdefault(group, (None, []))[1].append(_finding_tuple(f))
+    return out
+
+
+def _facts_tuple(f: Facts) -> tuple[Any, ...]:
+    return (f.folder, f.tag, f.channel, f.created_at, f.listed, f.rejected, f.milestones)
+
+
+def _finding_tuple(f: Finding) -> tuple[Any, ...]:
+    return (f.path, f.line, f.code, f.message, f.severity)
+
+
+def _assemble(defs: Registry, groups: dict[str, tuple[Any, list[tuple[Any, ...]]]]) -> Snapshot:
+    facts = [Facts(*g[0]) for g in groups.values() if g[0] is not None]
+    found = [f for f in defs.findings if not group_of(f.path).startswith("releases/")]
+    found += check_definitions(defs)
+    found += [Finding(*t) for g in groups.values() for t in g[1]]
+    # Duplicate tags span folders: work them out from the facts every time.
+    found += duplicate_tags((f.folder, f.tag) for f in facts)
+    return Snapshot(sorted(found, key=Finding.sort_key), facts, defs)
+
+
+def analyze(root: Path) -> Snapshot:
+    """Findings and facts for the whole registry, using and refreshing the cache."""
+    state = cache.git_state(root) if cache.enabled() else None
+    if state is None:
+        return _full(load_directory(root))
+    defs_key = _definitions_key(root)
+    payload = cache.read(root)
+    if payload and payload.get("tree") == state.tree and payload.get("defs") == defs_key:
+        cached: dict[str, Any] = payload["groups"]
+        stale = {group_of(p) for p in state.dirty}
+        stale |= {g for g, v in cached.items() if v is None}
+        fresh = load_registry(SubsetSource(root, stale))
+        groups = {g: v for g, v in cached.items() if g not in stale}
+        groups.update(_groups(fresh))
+        return _assemble(fresh, groups)
+    reg = load_directory(root)
+    groups = _groups(reg)
+    snapshot = _assemble(reg, groups)
+    dirty = {group_of(p) for p in state.dirty}
+    stored = {g: (None if g in dirty else v) for g, v in groups.items()}
+    stored.update({g: None for g in dirty if g.startswith("releases/")})
+    cache.write(root, {"tree": state.tree, "defs": defs_key, "groups": stored})
+    return snapshot
+
+
+def _full(reg: Registry) -> Snapshot:
+    return _assemble(reg, _groups(reg))
