@@ -1,0 +1,116 @@
+"""The results cache is invisible: cached and uncached answers are the same, always."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from registry_lib import cache
+from registry_lib.catalog import IndexedCatalog, RegistryCatalog
+from registry_lib.loader import load_directory
+from registry_lib.query import Filters
+from registry_lib.rules import validate
+from registry_lib.snapshot import analyze
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+FILTERS = [
+    Filters(),
+    Filters(milestone="Nightly passed"),
+    Filters(prefix="3.74", kinds=("nightly",)),
+    Filters(milestone="cloud validation passed", include_rejected=True),
+    Filters(ignore_kinds=("development", "nightly")),
+]
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RELREG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("RELREG_NO_CACHE", raising=False)
+    root = tmp_path / "repo"
+    shutil.copytree(DATA, root / "data")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
+    return root / "data"
+
+
+def _same_as_uncached(registry: Path) -> None:
+    truth = load_directory(registry)
+    expected = sorted(validate(truth), key=lambda f: f.sort_key())
+    assert analyze(registry).findings == expected
+    indexed, plain = IndexedCatalog(registry), RegistryCatalog(truth)
+    for filters in FILTERS:
+        assert indexed.releases(filters) == plain.releases(filters)
+        try:
+            want = plain.latest(filters)
+        except Exception as exc:  # noqa: BLE001 - the same error must come from both
+            with pytest.raises(type(exc)):
+                indexed.latest(filters)
+        else:
+            assert indexed.latest(filters) == want
+
+
+def test_cache_is_written_and_reused(repo: Path) -> None:
+    _same_as_uncached(repo)
+    assert cache.read(repo) is not None, "a clean Git registry gets a cache"
+    _same_as_uncached(repo)
+
+
+def test_edits_behind_the_tools_back_are_seen(repo: Path) -> None:
+    _same_as_uncached(repo)
+    release = repo / "releases/3.74/3.74.0/release.yaml"
+    release.write_text(release.read_text().replace("commit: ", "commit: zz"), encoding="utf-8")
+    _same_as_uncached(repo)  # an in-place edit: git status names it
+    approval = next((repo / "releases/4.0").glob("*/approvals/nightly-passed.yaml"))
+    approval.unlink()
+    (repo / "releases/4.0/stray.txt").write_text("x", encoding="utf-8")
+    _same_as_uncached(repo)
+    release.write_text("{", encoding="utf-8")
+    _same_as_uncached(repo)
+
+
+def test_a_definition_change_voids_the_cache(repo: Path) -> None:
+    _same_as_uncached(repo)
+    definition = repo / "milestones/build-green.yaml"
+    definition.write_text(definition.read_text() + "  - Extra\n", encoding="utf-8")
+    _same_as_uncached(repo)
+
+
+def test_a_damaged_cache_is_rebuilt_not_trusted(repo: Path) -> None:
+    _same_as_uncached(repo)
+    files = list(Path(os.environ["RELREG_CACHE_DIR"]).iterdir())
+    assert len(files) == 1
+    blob = bytearray(files[0].read_bytes())
+    blob[-5] ^= 0xFF
+    files[0].write_bytes(bytes(blob))
+    assert cache.read(repo) is None
+    _same_as_uncached(repo)
+    files[0].write_bytes(b"garbage")
+    _same_as_uncached(repo)
+    assert cache.read(repo) is not None, "the damaged cache was rewritten"
+
+
+def test_commits_move_the_cache_to_the_new_tree(repo: Path) -> None:
+    _same_as_uncached(repo)
+    (repo / "releases/3.74/3.74.1/release.yaml").unlink()
+    _git(repo.parent, "add", "-A")
+    _git(repo.parent, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "x")
+    _same_as_uncached(repo)
+
+
+def test_no_cache_outside_git_or_when_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELREG_CACHE_DIR", str(tmp_path / "cache"))
+    shutil.copytree(DATA, tmp_path / "data")
+    _same_as_uncached(tmp_path / "data")
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.setenv("RELREG_NO_CACHE", "1")
+    assert not cache.enabled()
