@@ -7,7 +7,20 @@ import json
 from pathlib import Path
 
 import pytest
-from gitkit import ACTOR, MAINT, SHA_A, SHA_B, Repo, Result
+from gitkit import (  # noqa: F401 (fixtures are used by name)
+    ACTOR,
+    MAINT,
+    SHA_A,
+    SHA_B,
+    Repo,
+    Result,
+    git_env_fixture,
+    make_repo_fixture,
+    registry_repo_fixture,
+    relreg_fixture,
+    relreg_proc_fixture,
+    remote_fixture,
+)
 
 from registry_lib.history import collect
 

@@ -8,7 +8,19 @@ import time
 from pathlib import Path
 
 import pytest
-from gitkit import ACTOR, SHA_A, Remote, Repo, Result
+from gitkit import (  # noqa: F401 (fixtures are used by name)
+    ACTOR,
+    SHA_A,
+    Remote,
+    Repo,
+    Result,
+    git_env_fixture,
+    make_repo_fixture,
+    registry_repo_fixture,
+    relreg_fixture,
+    relreg_proc_fixture,
+    remote_fixture,
+)
 
 from registry_lib import gitops
 

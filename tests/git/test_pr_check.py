@@ -7,7 +7,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from gitkit import SHA_A, Repo, Result
+from gitkit import (  # noqa: F401 (fixtures are used by name)
+    SHA_A,
+    Repo,
+    Result,
+    git_env_fixture,
+    make_repo_fixture,
+    registry_repo_fixture,
+    relreg_fixture,
+    relreg_proc_fixture,
+    remote_fixture,
+)
 
 R400 = "releases/4.0/4.0.0"
 RC1 = "releases/4.1/4.1.0-rc.1"
