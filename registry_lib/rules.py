@@ -31,7 +31,6 @@ def validate(reg: Registry, legacy: frozenset[str] = frozenset()) -> list[Findin
     expected-key mismatches are warnings (definitions' new keys apply to new approvals).
     """
     out = list(reg.findings)
-    out.extend(check_schema_version(reg))
     out.extend(check_definitions(reg))
     out.extend(check_duplicate_tags(reg))
     for entry in reg.releases.values():
@@ -80,8 +79,8 @@ def check_schema_version(reg: Registry) -> list[Finding]:
 
 
 def check_definitions(reg: Registry) -> list[Finding]:
-    """Definitions: file slug, unique names and aliases, known and acyclic ``requires``."""
-    out: list[Finding] = []
+    """registry.yaml's version; definitions: slug, unique names, known acyclic ``requires``."""
+    out: list[Finding] = check_schema_version(reg)
     owners: dict[str, str] = {}
     for slug, loaded in sorted(reg.milestones.items()):
         rec = loaded.record
