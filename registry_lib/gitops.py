@@ -6,6 +6,7 @@ put back as they were before the write.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from pathlib import Path
@@ -116,10 +117,8 @@ def _push_with_retry(top: Path, author: dict[str, str]) -> None:
 
 
 def _abort_rebase(top: Path) -> None:
-    try:
+    with contextlib.suppress(GitError):
         git(top, "rebase", "--abort")
-    except GitError:
-        pass
 
 
 def _undo(top: Path, root: Path, change: Change, paths: list[str], before: str | None) -> None:
