@@ -8,13 +8,14 @@ from it (plus registry.yaml and the definitions, which every rule may use).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import cache
 from .findings import Finding
-from .loader import SubsetSource, load_directory, load_registry
+from .loader import DirectorySource, SourceFile, SubsetSource, load_directory, load_registry
 from .query import Facts, facts_of
 from .registry import Registry
 from .rules import check_definitions, check_release, duplicate_tags
@@ -49,7 +50,10 @@ def _definitions_key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _groups(reg: Registry) -> dict[str, tuple[Any, list[tuple[Any, ...]]]]:
+Groups = dict[str, Any]  # group -> (facts tuple or None, [finding tuples]), or None
+
+
+def _groups(reg: Registry) -> Groups:
     """Per group: the facts (release folders only) and the findings of that group."""
     out: dict[str, tuple[Any, list[tuple[Any, ...]]]] = {}
     for folder, entry in reg.releases.items():
@@ -81,30 +85,64 @@ def _assemble(defs: Registry, groups: dict[str, tuple[Any, list[tuple[Any, ...]]
     return Snapshot(sorted(found, key=Finding.sort_key), facts, defs)
 
 
+# Release files are loaded in batches of about this many, so memory stays flat however
+# large the registry grows (rules look at one release folder at a time).
+BATCH_FILES = 30000
+
+
+class _Listed:
+    """Some of the files of a directory source."""
+
+    def __init__(self, source: DirectorySource, files: list[SourceFile]) -> None:
+        self.source, self.listed = source, files
+
+    def files(self) -> Iterator[SourceFile]:
+        return iter(self.listed)
+
+    def read(self, path: str) -> bytes:
+        return self.source.read(path)
+
+
+def _stream(root: Path) -> tuple[Registry, Groups]:
+    """Load and check the whole registry batch by batch: the definitions, and every group."""
+    if not root.is_dir():
+        load_directory(root)  # raises the "no registry here" error
+    source = DirectorySource(root)
+    files = list(source.files())
+    head = [f for f in files if not f.path.startswith("releases/")]
+    body = [f for f in files if f.path.startswith("releases/")]
+    defs = load_registry(_Listed(source, head))
+    groups: Groups = {}
+    start = 0
+    while start < len(body):
+        end = min(start + BATCH_FILES, len(body))
+        while end < len(body) and group_of(body[end].path) == group_of(body[end - 1].path):
+            end += 1  # never split a release folder
+        part = load_registry(_Listed(source, head + body[start:end]))
+        groups.update(_groups(part))
+        start = end
+    return defs, groups
+
+
 def analyze(root: Path) -> Snapshot:
     """Findings and facts for the whole registry, using and refreshing the cache."""
     state = cache.git_state(root) if cache.enabled() else None
     if state is None:
-        return _full(load_directory(root))
+        return _assemble(*_stream(root))
     defs_key = _definitions_key(root)
     payload = cache.read(root)
     if payload and payload.get("tree") == state.tree and payload.get("defs") == defs_key:
-        cached: dict[str, Any] = payload["groups"]
+        cached: Groups = payload["groups"]
         stale = {group_of(p) for p in state.dirty}
         stale |= {g for g, v in cached.items() if v is None}
         fresh = load_registry(SubsetSource(root, stale))
         groups = {g: v for g, v in cached.items() if g not in stale}
         groups.update(_groups(fresh))
         return _assemble(fresh, groups)
-    reg = load_directory(root)
-    groups = _groups(reg)
-    snapshot = _assemble(reg, groups)
+    defs, groups = _stream(root)
+    snapshot = _assemble(defs, groups)
     dirty = {group_of(p) for p in state.dirty}
     stored = {g: (None if g in dirty else v) for g, v in groups.items()}
     stored.update({g: None for g in dirty if g.startswith("releases/")})
     cache.write(root, {"tree": state.tree, "defs": defs_key, "groups": stored})
     return snapshot
-
-
-def _full(reg: Registry) -> Snapshot:
-    return _assemble(reg, _groups(reg))
