@@ -18,14 +18,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import GitError, RelregError
+from ..gitsource import locate
 from ..gitutil import git, repo_root
+from ..history import collect
 from ..loader import load_directory
 from ..model import format_timestamp
 from ..query import Filters, list_releases
 from ..registry import Registry
 from ..rules import validate
 from ..writer import inside
-from .context import SiteOptions
+from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
 from .feed import channels, feed_files, milestone_slugs
 
@@ -105,10 +107,47 @@ def check_out_dir(root: Path, out: Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class GitFacts:
+    """Where the registry sits in Git: its commit, its path in the repository, the branch."""
+
+    commit: str | None = None
+    registry_path: str = REGISTRY_PATH
+    branch: str = DEFAULT_BRANCH
+
+
+def git_facts(root: Path) -> GitFacts:
+    """The registry's commit, path and branch when Git tracks it, else the defaults.
+
+    The repository's default branch cannot be known offline, so "propose approval" links
+    target the branch checked out now ("main" on a detached HEAD).
+    """
+    commit = source_commit(root)
+    if commit is None:
+        return GitFacts()
+    _, prefix = locate(root)
+    branch = git(root, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    return GitFacts(
+        commit=commit,
+        registry_path=prefix or ".",
+        branch=branch if branch and branch != "HEAD" else DEFAULT_BRANCH,
+    )
+
+
 def site_options(
-    reg: Registry, root: Path, base_url: str | None, templates: Path | None
+    reg: Registry,
+    root: Path,
+    base_url: str | None,
+    templates: Path | None,
+    facts: GitFacts | None = None,
+    history: bool = True,
 ) -> SiteOptions:
-    """The options of one build; ``base_url`` falls back to registry.yaml's."""
+    """The options of one build; ``base_url`` falls back to registry.yaml's.
+
+    With ``history`` and a registry tracked by Git, each release page gets its history
+    from two ``git log`` passes over the whole registry (never one call per release).
+    """
+    facts = git_facts(root) if facts is None else facts
     config = reg.config.record if reg.config else None
     url = base_url or (config.base_url if config else None)
     if url and not url.startswith(("https://", "http://")):
@@ -117,10 +156,12 @@ def site_options(
         raise RelregError(f"--templates {templates} is not a folder")
     return SiteOptions(
         base_url=url.rstrip("/") + "/" if url else None,
-        source_commit=source_commit(root),
+        source_commit=facts.commit,
         build_time=build_time(reg),
         templates=templates,
-        history=None,  # the Git history hook: filled in when history is available
+        history=collect(root) if history and facts.commit else None,
+        registry_path=facts.registry_path,
+        branch=facts.branch,
     )
 
 
@@ -180,8 +221,14 @@ def build_site(
     base_url: str | None = None,
     templates: Path | None = None,
     progress: Progress | None = None,
+    *,
+    history: bool = True,
 ) -> BuildResult:
-    """Build the static site and feed of the registry at ``root`` into ``out``."""
+    """Build the static site and feed of the registry at ``root`` into ``out``.
+
+    ``history=False`` leaves Git out entirely: no source commit, no history sections, and
+    the default registry path and branch in "propose approval" links.
+    """
     reg = load_directory(root)
     errors = [f for f in validate(reg) if f.severity == "error"]
     if errors:
@@ -190,7 +237,8 @@ def build_site(
             "run `relreg validate` and fix them before building"
         )
     check_out_dir(root, out)
-    options = site_options(reg, root, base_url, templates)
+    facts = git_facts(root) if history else GitFacts()
+    options = site_options(reg, root, base_url, templates, facts, history)
     files = render_site(reg, options)
     files[MANIFEST] = manifest(files)
     mtime = None

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+REGISTRY_PATH = "data"  # where the registry sits inside its Git repository, by default
+DEFAULT_BRANCH = "main"
+
 
 @dataclass(frozen=True)
 class SiteOptions:
@@ -19,5 +22,9 @@ class SiteOptions:
     source_commit: str | None = None  # the Git commit the registry was built from
     build_time: str | None = None  # RFC 3339 UTC
     templates: Path | None = None  # --templates DIR, searched before the built-in templates
-    # tag -> history entries (relreg history objects), when the registry is in Git
+    # tag -> history entries (``registry_lib.history.collect``), when the registry is in Git
     history: dict[str, list[dict[str, Any]]] | None = field(default=None)
+    # where the registry sits in its Git repository, and the branch "propose approval"
+    # links target; both only matter when registry.yaml has a GitHub repository_url
+    registry_path: str = REGISTRY_PATH
+    branch: str = DEFAULT_BRANCH

@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment
 
 from ..registry import Registry
-from .context import SiteOptions
+from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .templating import get_env, render, source
 from .views import (
     ChannelView,
@@ -30,8 +30,6 @@ from .views import (
     propose_links,
 )
 
-REGISTRY_PATH = "data"  # where the registry sits inside its Git repository, by default
-DEFAULT_BRANCH = "main"
 RECENT_EVENTS = 20
 STATIC_FILES = ("static/site.css", "static/site.js")
 
@@ -256,15 +254,17 @@ def page_files(
     reg: Registry,
     options: SiteOptions,
     *,
-    registry_path: str = REGISTRY_PATH,
-    branch: str = DEFAULT_BRANCH,
+    registry_path: str | None = None,
+    branch: str | None = None,
 ) -> dict[str, bytes]:
     """Every file of the HTML site (pages and static assets) by output path.
 
     ``registry_path`` is where the registry sits inside its Git repository and ``branch``
-    the branch "propose approval" links target; both only matter when registry.yaml has a
-    GitHub ``repository_url``.
+    the branch "propose approval" links target (default: ``options``' own); both only
+    matter when registry.yaml has a GitHub ``repository_url``.
     """
+    registry_path = options.registry_path if registry_path is None else registry_path
+    branch = options.branch if branch is None else branch
     env = get_env(options.templates)
     files = {
         page.path: render_page(env, page)

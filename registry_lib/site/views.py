@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
@@ -137,16 +137,18 @@ class ProposeLink:
 
 @dataclass(frozen=True)
 class HistoryRow:
-    """One commit in a release's history; fields are empty where the entry lacks them."""
+    """One commit in a release's history (``registry_lib.history.collect`` entries)."""
 
     time: str
-    action: str
+    action: str  # created, updated, rejected, deleted, approved, revoked, approval edited
+    milestone: str | None  # the approval's file slug for approval actions
     author: str
+    email: str
     commit: str
     message: str
-    pull_request: str
+    pull_request: int | None
     commit_url: str | None = None
-    extra: list[tuple[str, str]] = field(default_factory=list)
+    pull_request_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -336,40 +338,34 @@ def propose_links(
     return links
 
 
-_HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
-    "time": ("time", "date", "at", "committed_at", "authored_at", "timestamp"),
-    "action": ("action", "change", "event", "kind", "type"),
-    "author": ("author", "author_email", "email", "by"),
-    "commit": ("commit", "sha", "hexsha"),
-    "message": ("message", "subject", "summary"),
-    "pull_request": ("pull_request", "pr", "pr_number"),
-}
-
-
 def history_rows(
     entries: list[dict[str, Any]] | None, repository_url: str | None = None
 ) -> list[HistoryRow]:
-    """History entries (relreg history objects) as rows, whatever their exact keys."""
+    """History entries as rows, with commit and pull request links on GitHub.
+
+    Entries have the keys of ``registry_lib.history.collect``: commit, author, email,
+    time, action, milestone, message, pull_request.
+    """
     repo = github_repository(repository_url)
     rows = []
     for entry in entries or []:
-        found: dict[str, str] = {}
-        used: set[str] = set()
-        for name, keys in _HISTORY_FIELDS.items():
-            key = next((k for k in keys if entry.get(k) not in (None, "")), None)
-            found[name] = "" if key is None else str(entry[key])
-            if key is not None:
-                used.add(key)
-        if found["time"]:
-            with contextlib.suppress(ValueError):
-                found["time"] = normalize_timestamp(found["time"])
-        extra = [
-            (str(k), str(v))
-            for k, v in entry.items()
-            if k not in used and v not in (None, "") and not isinstance(v, (dict, list))
-        ]
-        commit_url = None
-        if repo and _SHA.match(found["commit"]):
-            commit_url = f"{repo}/commit/{found['commit']}"
-        rows.append(HistoryRow(**found, commit_url=commit_url, extra=extra))
+        commit = str(entry["commit"])
+        time = str(entry["time"])
+        with contextlib.suppress(ValueError):
+            time = normalize_timestamp(time)
+        number = entry["pull_request"]
+        rows.append(
+            HistoryRow(
+                time=time,
+                action=str(entry["action"]),
+                milestone=entry["milestone"],
+                author=str(entry["author"]),
+                email=str(entry["email"]),
+                commit=commit,
+                message=str(entry["message"]),
+                pull_request=int(number) if number is not None else None,
+                commit_url=f"{repo}/commit/{commit}" if repo and _SHA.match(commit) else None,
+                pull_request_url=f"{repo}/pull/{number}" if repo and number is not None else None,
+            )
+        )
     return rows

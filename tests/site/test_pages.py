@@ -336,9 +336,11 @@ def test_history_section(tmp_path: Path) -> None:
         "2.0.0": [
             {
                 "commit": "abcdef1234567890abcdef1234567890abcdef12",
-                "author": "qa@example.org",
+                "author": "qa",
+                "email": "qa@example.org",
                 "time": "2024-01-02T12:00:00+01:00",
                 "action": "approved",
+                "milestone": "build-green",
                 "message": f"Approve {EVIL}",
                 "pull_request": 12,
             }
@@ -353,7 +355,8 @@ def test_history_section(tmp_path: Path) -> None:
         "https://github.com/example/releases/commit/abcdef1234567890abcdef1234567890abcdef12"
         in page
     )
-    assert "(#12)" in page
+    assert '<a href="https://github.com/example/releases/pull/12">#12</a>' in page
+    assert '<a href="../../milestones/build-green/index.html">Build green</a>' in page
     assert 'id="history-heading"' not in build_pages(reg)["releases/2.0.0/index.html"].decode()
 
 
