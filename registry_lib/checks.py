@@ -9,7 +9,6 @@ from pathlib import Path
 from . import reporters
 from .findings import Finding
 from .loader import load_directory
-from .rules import validate
 
 
 @dataclass

@@ -74,7 +74,9 @@ def git_options(f: F) -> F:
         help="Commit, then push to the upstream (fetch, rebase and retry if it moved).",
     )(f)
     return click.option(
-        "--git-commit", is_flag=True, help="Commit exactly the touched files, authored by the actor."
+        "--git-commit",
+        is_flag=True,
+        help="Commit exactly the touched files, authored by the actor.",
     )(f)
 
 
@@ -120,7 +122,9 @@ def _filters(kw: dict[str, Any]) -> Filters:
     show_default=True,
     help="The registry directory (env RELREG_REGISTRY).",
 )
-@click.option("--at", "at_rev", metavar="REV", help="Read the registry as it was at a Git revision.")
+@click.option(
+    "--at", "at_rev", metavar="REV", help="Read the registry as it was at a Git revision."
+)
 @click.option("--feed", metavar="URL", help="Read from a published feed (…/api/v1, URL or folder).")
 @click.version_option(package_name="relreg")
 @click.pass_context
@@ -405,7 +409,9 @@ def release_reject(tag: str, reason: str, by: str | None, git_commit: bool, git_
 @click.argument("milestone_name", metavar="MILESTONE")
 @click.option("--meta", multiple=True, metavar="KEY=VALUE", help="Metadata the milestone expects.")
 @click.option("--approver", metavar="EMAIL", help="Who approves (default: the actor).")
-@click.option("--break-glass", is_flag=True, help="Skip `requires` and webhooks (flagged on the site).")
+@click.option(
+    "--break-glass", is_flag=True, help="Skip `requires` and webhooks (flagged on the site)."
+)
 @git_options
 def approve(
     tag: str,

@@ -73,13 +73,17 @@ def milestone_table(milestones: Sequence[Obj]) -> str:
         requires = ", ".join(
             r["milestone"] + (f" (soak {r['soak']})" if r["soak"] else "") for r in m["requires"]
         )
-        rows.append([m["name"], m["slug"], ", ".join(m["expected_metadata_keys"]) or "-", requires or "-"])
+        rows.append(
+            [m["name"], m["slug"], ", ".join(m["expected_metadata_keys"]) or "-", requires or "-"]
+        )
     return table(["NAME", "SLUG", "EXPECTED KEYS", "REQUIRES"], rows)
 
 
 def milestone_detail(m: Obj) -> str:
     """Every field of a definition."""
-    requires = [r["milestone"] + (f" (soak {r['soak']})" if r["soak"] else "") for r in m["requires"]]
+    requires = [
+        r["milestone"] + (f" (soak {r['soak']})" if r["soak"] else "") for r in m["requires"]
+    ]
     lines = [
         f"name:          {m['name']}",
         f"slug:          {m['slug']}",

@@ -28,7 +28,7 @@ _resolvers: dict[Any, list[tuple[str, Any]]] = {
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _constructor = yaml.constructor.SafeConstructor()
-_CONSTRUCT = {
+_CONSTRUCT: dict[str, Any] = {
     "tag:yaml.org,2002:null": lambda v: None,
     "tag:yaml.org,2002:bool": lambda v: _constructor.construct_yaml_bool(
         yaml.ScalarNode("tag:yaml.org,2002:bool", v)

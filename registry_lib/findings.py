@@ -43,7 +43,7 @@ CODES: dict[str, str] = {
     "RR307": "A definition requires a milestone that does not exist.",
     "RR308": "A timestamp is earlier than the one it follows (approved before created).",
     "RR400": "An approval lacks an expected metadata key or carries an unexpected one.",
-    "RR500": "A change edits a field of a release that must stay (tag, commit, creator, created_at).",
+    "RR500": "A change edits a release field that must stay (tag, commit, creator, created_at).",
     "RR501": "A change edits an existing approval.",
     "RR502": "A change removes or edits a rejection.",
     "RR503": "A change deletes a release.",

@@ -12,7 +12,9 @@ from pathlib import Path
 from .errors import GitError
 
 
-def git(cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> str:
+def git(
+    cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None
+) -> str:
     """Run ``git args`` in ``cwd`` and return its standard output as text."""
     return git_bytes(cwd, *args, input=input, env=env).decode("utf-8", "replace")
 

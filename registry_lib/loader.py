@@ -125,7 +125,7 @@ def _findings_from_validation(path: str, doc: Document, exc: ValidationError) ->
         loc = err["loc"]
         kind = err["type"]
         top = str(loc[0]) if loc else ""
-        group = tuple(loc[:2]) if top == "metadata" else tuple(loc[:1]) + (kind[:2] == "RR",)
+        group = tuple(loc[:2]) if top == "metadata" else (*tuple(loc[:1]), kind[:2] == "RR")
         if group in seen or (top in explained and not kind.startswith("RR")):
             continue
         seen.add(group)

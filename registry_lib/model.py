@@ -7,8 +7,8 @@ loading turns every validation error into a finding with a stable code.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import (

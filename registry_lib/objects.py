@@ -56,9 +56,7 @@ def definition_object(definition: MilestoneDefinition) -> dict[str, Any]:
         "slug": definition.slug,
         "description": definition.description,
         "expected_metadata_keys": list(definition.expected_metadata_keys),
-        "requires": [
-            {"milestone": r.milestone, "soak": r.soak} for r in definition.requirements()
-        ],
+        "requires": [{"milestone": r.milestone, "soak": r.soak} for r in definition.requirements()],
         "aliases": list(definition.aliases),
         "approvers": list(definition.approvers),
     }

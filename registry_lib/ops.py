@@ -82,7 +82,9 @@ def parse_meta(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise RelregError(f"--meta {pair!r} is not KEY=VALUE; write it like --meta BuildURL=https://…")
+            raise RelregError(
+                f"--meta {pair!r} is not KEY=VALUE; write it like --meta BuildURL=https://…"
+            )
         out[key.strip()] = value
     return out
 
@@ -194,11 +196,19 @@ def create_release(
         raise RelregError(f"{tag!r} is not a valid tag; use one of: {ACCEPTED_FORMS}")
     reg = load_directory(root)
     if (existing := reg.find_release(tag)) is not None:
-        raise RelregError(f"release {tag} already exists in {existing.folder}; see `relreg release show {tag}`")
+        raise RelregError(
+            f"release {tag} already exists in {existing.folder}; see `relreg release show {tag}`"
+        )
     path = f"releases/{info.channel}/{tag}/release.yaml"
     release = build(
         Release,
-        {"tag": tag, "commit": commit, "creator": creator, "created_at": created_at, "metadata": dict(meta)},
+        {
+            "tag": tag,
+            "commit": commit,
+            "creator": creator,
+            "created_at": created_at,
+            "metadata": dict(meta),
+        },
         path,
     )
     entry = ReleaseEntry(channel=info.channel, tag=tag, release=Loaded(path, release))
@@ -208,7 +218,9 @@ def create_release(
     return change
 
 
-def _rewrite_release(root: Path, reg: Registry, entry: ReleaseEntry, data: dict[str, Any], message: str) -> Change:
+def _rewrite_release(
+    root: Path, reg: Registry, entry: ReleaseEntry, data: dict[str, Any], message: str
+) -> Change:
     assert entry.release is not None
     path = entry.release.path
     release = build(Release, data, path)

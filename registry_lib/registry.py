@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Generic, TypeVar
 
+from .findings import Finding
 from .model import (
     Approval,
     MilestoneDefinition,
@@ -14,7 +15,6 @@ from .model import (
     normalize_timestamp,
     slugify,
 )
-from .findings import Finding
 from .tags import Kind, parse_tag
 
 R = TypeVar("R")

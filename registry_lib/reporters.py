@@ -58,7 +58,7 @@ def github(findings: list[Finding], summary: list[str], prefix: str = "") -> str
 
 def markdown(findings: list[Finding], summary: list[str], prefix: str = "") -> str:
     """A Markdown step summary: what the change does, then a table of findings."""
-    errs, warns = _counts(findings)
+    errs, _warns = _counts(findings)
     verdict = "❌ failed" if errs else "✅ passed"
     out = [f"## relreg validate: {verdict}", "", f"{count_line(findings)}.", ""]
     if summary:

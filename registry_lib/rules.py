@@ -143,7 +143,7 @@ def _cycles(reg: Registry) -> list[Finding]:
         state[node] = 1
         for nxt in graph.get(node, []):
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt) :] + [nxt] if nxt in stack else [node, nxt]
+                cycle = [*stack[stack.index(nxt) :], nxt] if nxt in stack else [node, nxt]
                 loaded = reg.milestones[node]
                 names = " -> ".join(_name(reg, s) for s in cycle)
                 out.append(
@@ -286,7 +286,8 @@ def _approval(
             path,
             approval.line("milestone"),
             "RR206",
-            f"an approval for {rec.milestone!r} must be named approvals/{slugify(rec.milestone)}.yaml",
+            f"an approval for {rec.milestone!r} must be named "
+            f"approvals/{slugify(rec.milestone)}.yaml",
         )
     yield from _domain_finding(reg, approval, "approver", rec.approver)
     approved_at = normalize_timestamp(rec.approved_at)
@@ -299,15 +300,15 @@ def _approval(
             f"({release.created_at}); check the timestamp",
             "warning",
         )
-    if release is not None and release.rejection is not None:
-        if approved_at >= normalize_timestamp(release.rejection.at):
-            yield Finding(
-                path,
-                approval.line("approved_at"),
-                "RR302",
-                f"release {entry.tag} was rejected at {release.rejection.at} "
-                f"({release.rejection.reason}); a rejected release cannot be approved",
-            )
+    rejection = release.rejection if release is not None else None
+    if rejection is not None and approved_at >= normalize_timestamp(rejection.at):
+        yield Finding(
+            path,
+            approval.line("approved_at"),
+            "RR302",
+            f"release {entry.tag} was rejected at {rejection.at} "
+            f"({rejection.reason}); a rejected release cannot be approved",
+        )
     slug = reg.resolve_milestone(rec.milestone)
     if slug is None:
         known = ", ".join(sorted(_name(reg, s) for s in reg.milestones)) or "none defined"
@@ -395,7 +396,9 @@ def _human(seconds: float) -> str:
     return f"{hours}h{rem // 60:02d}m"
 
 
-def check_approver(approval: Loaded[Approval], definition: MilestoneDefinition) -> Iterable[Finding]:
+def check_approver(
+    approval: Loaded[Approval], definition: MilestoneDefinition
+) -> Iterable[Finding]:
     """The approver is listed, where the definition lists approvers.
 
     Team handles (@org/team) cannot be checked here: their membership is the Git host's to

@@ -6,17 +6,17 @@ Pure functions; no I/O.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
 Kind = Literal["release", "rc", "nightly", "development"]
 KINDS: tuple[Kind, ...] = ("release", "rc", "nightly", "development")
 
 _CORE = r"\d+(?:\.(?:\d+|x))*"
-_RELEASE = re.compile(rf"^(?P<core>\d+(?:\.\d+)*)$")
-_RC = re.compile(rf"^(?P<core>\d+(?:\.\d+)*)-rc\.(?P<n>\d+)$")
+_RELEASE = re.compile(r"^(?P<core>\d+(?:\.\d+)*)$")
+_RC = re.compile(r"^(?P<core>\d+(?:\.\d+)*)-rc\.(?P<n>\d+)$")
 _NIGHTLY = re.compile(rf"^(?P<core>{_CORE})-nightly-(?P<rest>[0-9A-Za-z._+-]+)$")
 _DEVELOPMENT = re.compile(r"^(?P<core>\d+(?:\.\d+)*(?:-rc\.\d+|\.x)?)-(?P<n>\d+)-g[0-9a-f]{10}$")
 TAG_CHARS = re.compile(r"^[0-9A-Za-z._+-]+$")

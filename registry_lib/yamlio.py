@@ -101,15 +101,15 @@ def _scan_events(text: str) -> list[YamlProblem]:
             )
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
-        if tag and not (implicit is True or (isinstance(implicit, tuple) and any(implicit))):
-            if tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                problems.append(
-                    YamlProblem(
-                        "RR103",
-                        f"explicit tag {tag} is not allowed; quote strings instead of tagging them",
-                        line,
-                    )
+        explicit = not (implicit is True or (isinstance(implicit, tuple) and any(implicit)))
+        if tag and explicit and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            problems.append(
+                YamlProblem(
+                    "RR103",
+                    f"explicit tag {tag} is not allowed; quote strings instead of tagging them",
+                    line,
                 )
+            )
     return problems
 
 

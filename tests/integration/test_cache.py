@@ -52,7 +52,7 @@ def _same_as_uncached(registry: Path) -> None:
         assert indexed.releases(filters) == plain.releases(filters)
         try:
             want = plain.latest(filters)
-        except Exception as exc:  # noqa: BLE001 - the same error must come from both
+        except Exception as exc:
             with pytest.raises(type(exc)):
                 indexed.latest(filters)
         else:
@@ -107,7 +107,9 @@ def test_commits_move_the_cache_to_the_new_tree(repo: Path) -> None:
     _same_as_uncached(repo)
 
 
-def test_no_cache_outside_git_or_when_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_cache_outside_git_or_when_disabled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RELREG_CACHE_DIR", str(tmp_path / "cache"))
     shutil.copytree(DATA, tmp_path / "data")
     _same_as_uncached(tmp_path / "data")

@@ -103,8 +103,6 @@ def test_findings_carry_lines(tmp_path: Path) -> None:
 def test_severities(tmp_path: Path) -> None:
     for name, code in [("rr111-readme", "RR111"), ("rr308-approved-before-created", "RR308")]:
         root = materialize(EXAMPLES / "invalid" / name, tmp_path / name)
-        assert {f.severity for f in validate(load_directory(root)) if f.code == code} == {
-            "warning"
-        }
+        assert {f.severity for f in validate(load_directory(root)) if f.code == code} == {"warning"}
     root = materialize(EXAMPLES / "invalid" / "rr109-symlink", tmp_path / "links")
     assert Counter(f.severity for f in validate(load_directory(root))) == Counter(error=2)
