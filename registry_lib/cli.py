@@ -148,12 +148,14 @@ def _catalog() -> Catalog:
     return _session().catalog()
 
 
-def _preflight(session: Session, git_commit: bool, git_push: bool) -> None:
-    """Check Git can record the change before anything is written."""
-    if git_commit or git_push:
-        from .gitops import preflight
+def _preflight(session: Session, git_commit: bool, git_push: bool) -> str:
+    """Check Git can record the change before anything is written; return the committer."""
+    if not (git_commit or git_push):
+        return ""
+    from .gitops import preflight
 
-        preflight(session.root, git_push)
+    preflight(session.root, git_push)
+    return actor(None, session.root, None)
 
 
 def _finish(change: ops.Change, who: str, git_commit: bool, git_push: bool) -> None:
@@ -187,9 +189,8 @@ def init(directory: Path | None, name: str, git_commit: bool, git_push: bool) ->
     session.writable("init")
     if directory is not None:
         session.root = directory
-    _preflight(session, git_commit, git_push)
+    who = _preflight(session, git_commit, git_push)
     change = ops.init(session.root, name)
-    who = actor(None, session.root, "--creator") if (git_commit or git_push) else ""
     _finish(change, who, git_commit, git_push)
 
 
@@ -237,11 +238,10 @@ def milestone_create(
     """
     session = _session()
     session.writable("milestone create")
-    _preflight(session, git_commit, git_push)
+    who = _preflight(session, git_commit, git_push)
     change = ops.create_milestone(
         session.root, name, expect, description, requires, aliases, approvers
     )
-    who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
     _finish(change, who, git_commit, git_push)
 
 
@@ -375,9 +375,8 @@ def release_update(
     """
     session = _session()
     session.writable("release update")
-    _preflight(session, git_commit, git_push)
+    who = _preflight(session, git_commit, git_push)
     change = ops.update_release(session.root, tag, ops.parse_meta(meta), unset)
-    who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
     _finish(change, who, git_commit, git_push)
 
 
@@ -452,9 +451,8 @@ def revoke(tag: str, milestone_name: str, git_commit: bool, git_push: bool) -> N
     """
     session = _session()
     session.writable("revoke")
-    _preflight(session, git_commit, git_push)
+    who = _preflight(session, git_commit, git_push)
     change = ops.revoke(session.root, tag, milestone_name)
-    who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
     _finish(change, who, git_commit, git_push)
 
 
@@ -740,8 +738,7 @@ def migrate(dry_run: bool, git_commit: bool, git_push: bool) -> None:
 
     session = _session()
     session.writable("migrate")
-    if not dry_run:
-        _preflight(session, git_commit, git_push)
+    who = "" if dry_run else _preflight(session, git_commit, git_push)
     result = run_migration(session.root, dry_run=dry_run)
     if not result.needed or result.change is None:
         click.echo(f"already at schema version {result.to_version}")
@@ -755,7 +752,6 @@ def migrate(dry_run: bool, git_commit: bool, git_push: bool) -> None:
             f"dry run: schema version {result.from_version} -> {result.to_version}, nothing written"
         )
         return
-    who = actor(None, session.root, "RELREG_ACTOR") if (git_commit or git_push) else ""
     _finish(result.change, who, git_commit, git_push)
     click.echo(f"migrated from schema version {result.from_version} to {result.to_version}")
 

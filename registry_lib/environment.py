@@ -11,7 +11,7 @@ from .gitutil import user_email
 from .model import format_timestamp, parse_timestamp
 
 
-def actor(explicit: str | None, registry_root: Path, flag: str) -> str:
+def actor(explicit: str | None, registry_root: Path, flag: str | None) -> str:
     """The acting person: the flag, else RELREG_ACTOR, else Git's user.email."""
     if explicit:
         return explicit
@@ -21,8 +21,9 @@ def actor(explicit: str | None, registry_root: Path, flag: str) -> str:
     email = user_email(registry_root) if registry_root.is_dir() else None
     if email:
         return email
+    option = f"pass {flag} EMAIL, " if flag else ""
     raise RelregError(
-        f"no actor: pass {flag} EMAIL, set RELREG_ACTOR, or run "
+        f"no actor: {option}set RELREG_ACTOR, or run "
         "`git config user.email you@example.com` in the registry's repository"
     )
 
