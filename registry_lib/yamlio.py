@@ -188,7 +188,7 @@ def parse(raw: bytes, fast: bool = True) -> Document:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        doc.problems.append(YamlProblem("RR100", f"not valid YAML: {exc.problem}", _mark_line(exc)))
+        doc.problems.append(_marked(exc))
         return doc
     except yaml.YAMLError as exc:
         doc.problems.append(_unmarked(exc, text))
@@ -230,9 +230,17 @@ def _safe_scan(text: str) -> list[YamlProblem]:
     try:
         return _scan_events(text)
     except yaml.MarkedYAMLError as exc:
-        return [YamlProblem("RR100", f"not valid YAML: {exc.problem}", _mark_line(exc))]
+        return [_marked(exc)]
     except yaml.YAMLError as exc:
         return [_unmarked(exc, text)]
+
+
+def _marked(exc: yaml.MarkedYAMLError) -> YamlProblem:
+    """A parser error; PyYAML 6.0.4 and later stop deep nesting themselves (RR105 here too)."""
+    if "nesting depth" in str(exc.problem):
+        message = f"values nest more than {MAX_DEPTH} levels deep; flatten them"
+        return YamlProblem("RR105", message, _mark_line(exc))
+    return YamlProblem("RR100", f"not valid YAML: {exc.problem}", _mark_line(exc))
 
 
 class _Dumper(yaml.SafeDumper):
