@@ -132,7 +132,9 @@ def _findings_from_validation(path: str, doc: Document, exc: ValidationError) ->
         line = doc.lines.get(".".join(str(p) for p in loc[:2])) or doc.line_of(top)
         field = ".".join(str(p) for p in loc if not _union_member(p))
         if kind.startswith("RR"):
-            code, message = kind, f"{field}: {err['msg']}"
+            text = err["msg"]
+            # The message names the field already ("commit 'abc' must be …") or gets it.
+            code, message = kind, text if text.startswith(f"{field} ") else f"{field}: {text}"
         elif kind == "missing":
             code, message = "RR107", f"required field '{field}' is missing; add it"
         elif kind == "extra_forbidden":
