@@ -286,6 +286,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
+        "--repeat-large", type=int, default=1, help="runs at N >= 50,000 (each takes minutes)"
+    )
+    parser.add_argument(
         "--no-write", action="store_true", help="print, don't write docs/performance.md"
     )
     args = parser.parse_args()
@@ -294,7 +297,7 @@ def main() -> None:
     benches = []
     for n in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix=f"relreg-bench-{n}-") as tmp:
-            bench = Bench(n, args.repeat, Path(tmp))
+            bench = Bench(n, args.repeat if n < 50000 else args.repeat_large, Path(tmp))
             print(f"N = {n:,}: generating", file=sys.stderr, flush=True)
             bench.setup()
             print(f"N = {n:,}: timing", file=sys.stderr, flush=True)
