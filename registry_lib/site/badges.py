@@ -9,8 +9,7 @@ from __future__ import annotations
 import unicodedata
 from html import escape
 
-from ..query import Filters, list_releases
-from ..registry import Registry
+from .index import SiteIndex
 
 REACHED = "#4c1"  # shields' "brightgreen"
 NONE = "#9f9f9f"  # shields' "lightgrey"
@@ -62,10 +61,10 @@ def badge_svg(label: str, message: str, color: str) -> str:
     )
 
 
-def _badge(reg: Registry, slug: str, channel: str | None) -> bytes:
-    definition = reg.definition(slug)
+def _badge(index: SiteIndex, slug: str, channel: str | None) -> bytes:
+    definition = index.reg.definition(slug)
     assert definition is not None
-    found = list_releases(reg, Filters(milestone=slug, channel=channel))
+    found = index.select(milestone=slug, channel=channel)
     if found:
         svg = badge_svg(definition.name, found[-1].tag, REACHED)
     else:
@@ -73,10 +72,11 @@ def _badge(reg: Registry, slug: str, channel: str | None) -> bytes:
     return svg.encode("utf-8")
 
 
-def badge_files(reg: Registry, slugs: list[str], channels: list[str]) -> dict[str, bytes]:
+def badge_files(index: SiteIndex) -> dict[str, bytes]:
     """``badges/<slug>.svg`` and ``badges/channels/<channel>/<slug>.svg`` for every pair."""
-    files = {f"badges/{slug}.svg": _badge(reg, slug, None) for slug in slugs}
-    for channel in channels:
+    slugs = index.slugs
+    files = {f"badges/{slug}.svg": _badge(index, slug, None) for slug in slugs}
+    for channel in index.channels:
         for slug in slugs:
-            files[f"badges/channels/{channel}/{slug}.svg"] = _badge(reg, slug, channel)
+            files[f"badges/channels/{channel}/{slug}.svg"] = _badge(index, slug, channel)
     return files

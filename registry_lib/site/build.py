@@ -7,14 +7,12 @@ serves a half-written site. Nothing here reads the clock.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from ..errors import GitError, RelregError
@@ -23,16 +21,17 @@ from ..gitutil import git, repo_root
 from ..history import collect
 from ..loader import load_directory
 from ..model import format_timestamp
-from ..query import Filters, list_releases
 from ..registry import Registry
 from ..rules import validate
-from ..writer import inside
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
-from .feed import channels, feed_files, milestone_slugs
+from .feed import feed_files
+from .index import SiteIndex, build_index
+from .output import MANIFEST, Progress, Writer, read_manifest, swap_in, write_site
+from .pages import Job
 
-MANIFEST = ".relreg-manifest.json"
-Progress = Callable[[int, int], None]  # (files written, files in total)
+Jobs = dict[str, Job]
+__all__ = ["MANIFEST", "BuildResult", "Progress", "build_site", "render_site", "site_jobs"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,8 @@ class BuildResult:
     channels: int
     source_commit: str | None
     build_time: str | None
+    made: int = 0  # files rendered (the rest were taken unchanged from the previous build)
+    written: int = 0  # files written (the rest are hard links to the previous build's)
 
     def summary(self, shown: str) -> str:
         """One line for logs: ``built 523 files into site/ (27 releases, …)``."""
@@ -57,7 +58,9 @@ class BuildResult:
         )
 
 
-def build_time(reg: Registry, environ: dict[str, str] | None = None) -> str | None:
+def build_time(
+    reg: Registry, environ: dict[str, str] | None = None, index: SiteIndex | None = None
+) -> str | None:
     """``SOURCE_DATE_EPOCH`` when set, else the newest timestamp in the data."""
     env = os.environ if environ is None else environ
     raw = env.get("SOURCE_DATE_EPOCH", "").strip()
@@ -68,7 +71,7 @@ def build_time(reg: Registry, environ: dict[str, str] | None = None) -> str | No
             raise RelregError(
                 f"SOURCE_DATE_EPOCH={raw!r} is not a Unix time in seconds; unset it or fix it"
             ) from None
-    return newest_time(reg)
+    return newest_time(reg, index.events if index else None)
 
 
 def source_commit(root: Path) -> str | None:
@@ -141,6 +144,7 @@ def site_options(
     templates: Path | None,
     facts: GitFacts | None = None,
     history: bool = True,
+    index: SiteIndex | None = None,
 ) -> SiteOptions:
     """The options of one build; ``base_url`` falls back to registry.yaml's.
 
@@ -157,7 +161,7 @@ def site_options(
     return SiteOptions(
         base_url=url.rstrip("/") + "/" if url else None,
         source_commit=facts.commit,
-        build_time=build_time(reg),
+        build_time=build_time(reg, index=index),
         templates=templates,
         history=collect(root) if history and facts.commit else None,
         registry_path=facts.registry_path,
@@ -165,54 +169,23 @@ def site_options(
     )
 
 
+def site_jobs(reg: Registry, options: SiteOptions, index: SiteIndex | None = None) -> Jobs:
+    """Every file of the site as a job: the feed's (made already) and the HTML pages'."""
+    from . import pages  # looked up at call time, so tests can replace page_jobs
+
+    index = build_index(reg) if index is None else index
+    feed = feed_files(reg, options, index)
+    jobs = {path: Job(None, partial(bytes, data)) for path, data in feed.items()}
+    for path, job in pages.page_jobs(reg, options, index).items():
+        if path in jobs:
+            raise RelregError(f"internal error: the feed and the pages both write {path}")
+        jobs[path] = job
+    return dict(sorted(jobs.items()))
+
+
 def render_site(reg: Registry, options: SiteOptions) -> dict[str, bytes]:
     """Every file of the site by relative path: the feed's and the HTML pages'."""
-    from .pages import page_files
-
-    files = feed_files(reg, options)
-    for path, data in page_files(reg, options).items():
-        if path in files:
-            raise RelregError(f"internal error: the feed and the pages both write {path}")
-        files[path] = data
-    return dict(sorted(files.items()))
-
-
-def manifest(files: dict[str, bytes]) -> bytes:
-    """``{"version": 1, "files": {relpath: sha256}}`` for later incremental builds."""
-    digests = {p: hashlib.sha256(d).hexdigest() for p, d in sorted(files.items())}
-    return (json.dumps({"version": 1, "files": digests}, indent=2) + "\n").encode("utf-8")
-
-
-def write_tree(
-    folder: Path, files: dict[str, bytes], mtime: int | None, progress: Progress | None
-) -> None:
-    """Write ``files`` under ``folder``, refusing any path that leaves it."""
-    total = len(files)
-    for done, (relpath, data) in enumerate(files.items(), start=1):
-        target = inside(folder, relpath)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        if mtime is not None:
-            os.utime(target, (mtime, mtime))
-        if progress is not None:
-            progress(done, total)
-
-
-def swap_in(new: Path, out: Path) -> None:
-    """Replace ``out`` by ``new`` with two renames; the old tree is deleted afterwards."""
-    old: Path | None = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
-    try:
-        new.rename(out)
-    except OSError:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return {path: job.make() for path, job in site_jobs(reg, options).items()}
 
 
 def build_site(
@@ -223,11 +196,14 @@ def build_site(
     progress: Progress | None = None,
     *,
     history: bool = True,
+    verify: bool = False,
 ) -> BuildResult:
     """Build the static site and feed of the registry at ``root`` into ``out``.
 
     ``history=False`` leaves Git out entirely: no source commit, no history sections, and
-    the default registry path and branch in "propose approval" links.
+    the default registry path and branch in "propose approval" links. When ``out`` holds a
+    previous build, files whose inputs did not change are hard-linked from it instead of
+    being made again; ``verify`` checks their SHA-256 instead of their size and time.
     """
     reg = load_directory(root)
     errors = [f for f in validate(reg) if f.severity == "error"]
@@ -237,30 +213,34 @@ def build_site(
             "run `relreg validate` and fix them before building"
         )
     check_out_dir(root, out)
+    index = build_index(reg)
     facts = git_facts(root) if history else GitFacts()
-    options = site_options(reg, root, base_url, templates, facts, history)
-    files = render_site(reg, options)
-    files[MANIFEST] = manifest(files)
+    options = site_options(reg, root, base_url, templates, facts, history, index)
+    jobs = site_jobs(reg, options, index)
     mtime = None
     if options.build_time:
         mtime = int(datetime.fromisoformat(options.build_time.replace("Z", "+00:00")).timestamp())
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    old = read_manifest(out) if out.is_dir() else None
+    writer = Writer(staging, out, old, mtime, verify)
     try:
-        write_tree(staging, files, mtime, progress)
+        write_site(writer, jobs, progress)
         staging.chmod(0o755)  # mkdtemp makes it 0700; a web server must read it
         swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    everything = list_releases(reg, Filters(include_rejected=True))
+    everything = index.everything
     return BuildResult(
         out=out,
-        files=len(files) - 1,
+        files=len(jobs),
         releases=len(everything),
-        rejected=sum(1 for e in everything if e.rejected),
-        milestones=len(milestone_slugs(reg)),
-        channels=len(channels(reg)),
+        rejected=sum(1 for e in everything if index.rejected(e)),
+        milestones=len(index.slugs),
+        channels=len(index.channels),
         source_commit=options.source_commit,
         build_time=options.build_time,
+        made=len(jobs) - writer.reused,
+        written=writer.written,
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..model import normalize_timestamp
 from ..query import Filters, list_releases
-from ..registry import Registry
+from ..registry import Registry, ReleaseEntry
 
 Event = dict[str, Any]
 
@@ -18,14 +18,16 @@ Event = dict[str, Any]
 _TYPE_RANK = {"release.created": 0, "milestone.reached": 1, "release.rejected": 2}
 
 
-def events(reg: Registry) -> list[Event]:
+def events(reg: Registry, entries: list[ReleaseEntry] | None = None) -> list[Event]:
     """Every event of the valid releases, rejected ones included, oldest first.
 
     Each event is ``{"type", "time", "tag", "milestone", "actor"}``; ``milestone`` is the
     definition slug for ``milestone.reached`` and None otherwise. Ties in time are broken
-    by type, then by the version order of the tag, then by milestone slug.
+    by type, then by the version order of the tag, then by milestone slug. ``entries``, when
+    given, is ``list_releases(reg, Filters(include_rejected=True))`` computed already.
     """
-    entries = list_releases(reg, Filters(include_rejected=True))
+    if entries is None:
+        entries = list_releases(reg, Filters(include_rejected=True))
     position = {e.tag: i for i, e in enumerate(entries)}
     out: list[Event] = []
     for entry in entries:
@@ -57,7 +59,7 @@ def _event(kind: str, time: str, tag: str, milestone: str | None, actor: str) ->
     return {"type": kind, "time": time, "tag": tag, "milestone": milestone, "actor": actor}
 
 
-def newest_time(reg: Registry) -> str | None:
+def newest_time(reg: Registry, found: list[Event] | None = None) -> str | None:
     """The newest timestamp in the data (creation, approval, rejection), or None."""
-    times = [e["time"] for e in events(reg) if e["time"]]
+    times = [e["time"] for e in (events(reg) if found is None else found) if e["time"]]
     return max(times) if times else None

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..objects import definition_object, release_object
+from ..objects import definition_object
 from ..query import Filters, list_releases
 from ..registry import Registry, ReleaseEntry
 from .atom import atom_feed
 from .badges import badge_files
 from .context import SiteOptions
-from .events import events
+from .index import SiteIndex, build_index, channel_key
 
 API_VERSION = "1"
 API = "api/v1"
@@ -47,11 +47,6 @@ def dump_json(obj: Any) -> bytes:
     return (json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
 
-def channel_key(channel: str) -> tuple[tuple[int, int | str], ...]:
-    """Order channels numerically part by part ("3.9" before "3.74" before "4.0")."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in channel.split("."))
-
-
 def channels(reg: Registry) -> list[str]:
     """Channels of the valid releases (rejected ones included), in version order."""
     found = {e.channel for e in list_releases(reg, Filters(include_rejected=True))}
@@ -76,49 +71,52 @@ def links(options: SiteOptions) -> dict[str, str]:
     return out
 
 
+def releases_document(index: SiteIndex, found: list[ReleaseEntry]) -> bytes:
+    """``{"releases": [...]}`` exactly as ``dump_json`` writes it, from the cached objects."""
+    if not found:
+        return dump_json({"releases": []})
+    items = ",\n    ".join(index.text(e).replace("\n", "\n    ") for e in found)
+    return ('{\n  "releases": [\n    ' + items + "\n  ]\n}\n").encode("utf-8")
+
+
 class _Feed:
-    """Collects the documents of one build, computing each release object once."""
+    """Collects the documents of one build from the site index."""
 
-    def __init__(self, reg: Registry) -> None:
-        self.reg = reg
+    def __init__(self, index: SiteIndex) -> None:
+        self.index = index
         self.files: dict[str, bytes] = {}
-        self._objects: dict[str, dict[str, Any]] = {}
-
-    def obj(self, entry: ReleaseEntry) -> dict[str, Any]:
-        if entry.tag not in self._objects:
-            self._objects[entry.tag] = release_object(self.reg, entry)
-        return self._objects[entry.tag]
 
     def put(self, relpath: str, document: Any) -> None:
         self.files[f"{API}/{relpath}"] = dump_json(document)
 
-    def releases(self, relpath: str, filters: Filters) -> list[ReleaseEntry]:
-        """Write ``{"releases": [...]}`` for a filter, and return the matching entries."""
-        found = list_releases(self.reg, filters)
-        self.put(relpath, {"releases": [self.obj(e) for e in found]})
+    def releases(self, relpath: str, found: list[ReleaseEntry]) -> list[ReleaseEntry]:
+        """Write ``{"releases": [...]}`` for a list, and return it."""
+        self.files[f"{API}/{relpath}"] = releases_document(self.index, found)
         return found
 
     def latest(self, relpath: str, found: list[ReleaseEntry]) -> dict[str, Any] | None:
         """Write a latest.json when there is a release to name; return its object."""
         if not found:
             return None
-        obj = self.obj(found[-1])
-        self.put(relpath, obj)
-        return obj
+        self.files[f"{API}/{relpath}"] = (self.index.text(found[-1]) + "\n").encode("utf-8")
+        return self.index.obj(found[-1])
 
 
-def feed_files(reg: Registry, options: SiteOptions) -> dict[str, bytes]:
+def feed_files(
+    reg: Registry, options: SiteOptions, index: SiteIndex | None = None
+) -> dict[str, bytes]:
     """Every machine-readable file of the site: ``api/v1/**``, ``feed.atom``, ``badges/**``."""
-    feed = _Feed(reg)
-    slugs = milestone_slugs(reg)
+    index = build_index(reg) if index is None else index
+    feed = _Feed(index)
+    slugs = index.slugs
 
-    everything = list_releases(reg, Filters(include_rejected=True))
+    everything = index.everything
     for entry in everything:
-        feed.put(f"releases/{entry.tag}.json", feed.obj(entry))
-    live = feed.releases("releases.json", Filters())
+        feed.files[f"{API}/releases/{entry.tag}.json"] = (index.text(entry) + "\n").encode()
+    live = feed.releases("releases.json", index.live)
     feed.latest("latest.json", live)
-    rejected = [e for e in everything if e.rejected]
-    feed.put("rejected.json", {"releases": [feed.obj(e) for e in rejected]})
+    rejected = [e for e in everything if index.rejected(e)]
+    feed.releases("rejected.json", rejected)
 
     definitions = []
     for slug in slugs:
@@ -127,26 +125,26 @@ def feed_files(reg: Registry, options: SiteOptions) -> dict[str, bytes]:
         obj = definition_object(definition)
         definitions.append(obj)
         feed.put(f"milestones/{slug}.json", obj)
-        reached = feed.releases(f"milestones/{slug}/releases.json", Filters(milestone=slug))
+        reached = feed.releases(f"milestones/{slug}/releases.json", index.select(milestone=slug))
         feed.latest(f"milestones/{slug}/latest.json", reached)
     feed.put("milestones.json", {"milestones": definitions})
 
     channel_list = []
-    for channel in channels(reg):
-        found = feed.releases(f"channels/{channel}/releases.json", Filters(channel=channel))
+    for channel in index.channels:
+        found = feed.releases(f"channels/{channel}/releases.json", index.select(channel=channel))
         latest = feed.latest(f"channels/{channel}/latest.json", found)
         channel_list.append({"name": channel, "count": len(found), "latest": latest})
         for slug in slugs:
             feed.latest(
                 f"channels/{channel}/milestones/{slug}/latest.json",
-                list_releases(reg, Filters(channel=channel, milestone=slug)),
+                [e for e in found if slug in index.reached[e.tag]],
             )
     feed.put("channels.json", {"channels": channel_list})
 
-    history = events(reg)
+    history = index.events
     feed.put("events.json", {"events": history})
 
-    approvals = sum(len(feed.obj(e)["quality_milestones"]) for e in everything)
+    approvals = sum(len(index.obj(e)["quality_milestones"]) for e in everything)
     feed.put(
         "index.json",
         {
@@ -166,5 +164,5 @@ def feed_files(reg: Registry, options: SiteOptions) -> dict[str, bytes]:
 
     files = dict(sorted(feed.files.items()))
     files["feed.atom"] = atom_feed(reg, history, options)
-    files.update(badge_files(reg, slugs, channels(reg)))
+    files.update(badge_files(index))
     return files

@@ -8,18 +8,23 @@ sub-path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
+from functools import partial
 from typing import Any
 
 from jinja2 import Environment
 
 from ..registry import Registry
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
+from .fingerprint import engine_fingerprint, fingerprint
+from .index import SiteIndex
 from .templating import get_env, render, source
 from .views import (
     ChannelView,
     Event,
     HistoryRow,
+    MilestoneRef,
     MilestoneView,
     ProposeLink,
     ReleaseView,
@@ -84,7 +89,7 @@ class ReleasePage(Page):
     """releases/<tag>/index.html."""
 
     release: ReleaseView
-    milestones: list[MilestoneView]
+    milestones: list[MilestoneRef]  # definitions only: a release page shows no other release
     propose: dict[str, ProposeLink]
     history: list[HistoryRow]
 
@@ -108,7 +113,7 @@ class ChannelPage(Page):
     """channels/<channel>/index.html."""
 
     channel: ChannelView
-    milestones: list[MilestoneView]
+    milestones: list[MilestoneRef]  # definitions only: the page depends on its channel alone
     kinds: list[str]
 
 
@@ -138,6 +143,14 @@ def _common(options: SiteOptions, site: SiteInfo, path: str) -> dict[str, Any]:
     return {"site": site, "path": path, "root": _root(path), "canonical": canonical}
 
 
+@dataclass(frozen=True)
+class Job:
+    """How to make one output file: its input fingerprint (None: always made) and maker."""
+
+    key: str | None
+    make: Callable[[], bytes]
+
+
 def build_pages(
     reg: Registry,
     options: SiteOptions,
@@ -146,12 +159,24 @@ def build_pages(
     branch: str = DEFAULT_BRANCH,
 ) -> list[Page]:
     """Every page of the site, with its typed context."""
-    data: SiteData = gather(reg)
+    options = replace(options, registry_path=registry_path, branch=branch)
+    return [make() for make in _page_makers(reg, options, None, None).values()]
+
+
+def _page_makers(
+    reg: Registry, options: SiteOptions, index: SiteIndex | None, keys: dict[str, str] | None
+) -> dict[str, Callable[[], Page]]:
+    """Path -> a function making the page; fills ``keys`` with release pages' fingerprints.
+
+    Only the home page shows the build's commit and time: every other page depends on its
+    own inputs alone, so a change re-renders the pages it touches and not the whole site.
+    """
+    data: SiteData = gather(reg, index)
     repo = github_repository(data.repository_url)
     commit_url = (
         f"{repo}/commit/{options.source_commit}" if repo and options.source_commit else None
     )
-    site = SiteInfo(
+    home_site = SiteInfo(
         name=data.name,
         source_commit=options.source_commit,
         commit_url=commit_url,
@@ -159,14 +184,15 @@ def build_pages(
         base_url=options.base_url,
         repository_url=data.repository_url,
     )
+    site = replace(home_site, source_commit=None, commit_url=None, build_time=None)
 
-    def common(path: str) -> dict[str, Any]:
-        return _common(options, site, path)
+    def common(path: str, info: SiteInfo = site) -> dict[str, Any]:
+        return _common(options, info, path)
 
     rejected = sum(1 for r in data.releases if r.rejected)
-    pages: list[Page] = [
-        HomePage(
-            **common("index.html"),
+    makers: dict[str, Callable[[], Page]] = {
+        "index.html": lambda: HomePage(
+            **common("index.html", home_site),
             title=data.name,
             nav="home",
             milestones=data.milestones,
@@ -175,7 +201,7 @@ def build_pages(
             release_count=len(data.releases) - rejected,
             rejected_count=rejected,
         ),
-        ReleasesPage(
+        "releases/index.html": lambda: ReleasesPage(
             **common("releases/index.html"),
             title="Releases",
             nav="releases",
@@ -184,54 +210,89 @@ def build_pages(
             channels=data.channels,
             kinds=data.kinds,
         ),
-        MilestonesPage(
+        "milestones/index.html": lambda: MilestonesPage(
             **common("milestones/index.html"),
             title="Milestones",
             nav="milestones",
             milestones=data.milestones,
         ),
-        ChannelsPage(
+        "channels/index.html": lambda: ChannelsPage(
             **common("channels/index.html"),
             title="Channels",
             nav="channels",
             channels=data.channels,
         ),
-    ]
+    }
     history = options.history or {}
-    for release in data.releases:
-        links = propose_links(data, release, registry_path=registry_path, branch=branch)
-        pages.append(
-            ReleasePage(
-                **common(f"releases/{release.tag}/index.html"),
+    refs = [MilestoneRef(m.slug, m.obj, m.requires, m.required_by) for m in data.milestones]
+    shared = None
+    digests: dict[str, str] = {}
+
+    def digest(release: ReleaseView) -> str:
+        found = digests.get(release.tag)
+        if found is None:
+            found = digests[release.tag] = fingerprint(release.obj)
+        return found
+
+    if keys is not None:
+        shared = fingerprint(
+            {
+                "engine": engine_fingerprint(options.templates),
+                "site": asdict(site),
+                "milestones": [asdict(m) for m in refs],
+                "registry_path": options.registry_path,
+                "branch": options.branch,
+            }
+        )
+
+    def release_page(release: ReleaseView) -> Callable[[], Page]:
+        path = f"releases/{release.tag}/index.html"
+
+        def make() -> Page:
+            links = propose_links(
+                data, release, registry_path=options.registry_path, branch=options.branch
+            )
+            return ReleasePage(
+                **common(path),
                 title=release.tag,
                 nav="releases",
                 release=release,
-                milestones=data.milestones,
+                milestones=refs,
                 propose={link.slug: link for link in links},
                 history=history_rows(history.get(release.tag), data.repository_url),
             )
-        )
+
+        if keys is not None:
+            keys[path] = fingerprint([shared, path, digest(release), history.get(release.tag)])
+        return make
+
+    for release in data.releases:
+        makers[f"releases/{release.tag}/index.html"] = release_page(release)
     for milestone in data.milestones:
-        pages.append(
-            MilestonePage(
-                **common(f"milestones/{milestone.slug}/index.html"),
-                title=milestone.name,
-                nav="milestones",
-                milestone=milestone,
-            )
+        path = f"milestones/{milestone.slug}/index.html"
+        if keys is not None:
+            keys[path] = fingerprint([shared, path, [digest(r) for r in milestone.releases]])
+        makers[path] = partial(
+            MilestonePage,
+            **common(f"milestones/{milestone.slug}/index.html"),
+            title=milestone.name,
+            nav="milestones",
+            milestone=milestone,
         )
     for channel in data.channels:
-        pages.append(
-            ChannelPage(
-                **common(f"channels/{channel.name}/index.html"),
-                title=f"Channel {channel.name}",
-                nav="channels",
-                channel=channel,
-                milestones=data.milestones,
-                kinds=sorted({r.kind for r in channel.releases}, key=data.kinds.index),
-            )
+        path = f"channels/{channel.name}/index.html"
+        if keys is not None:
+            keys[path] = fingerprint([shared, path, [digest(r) for r in channel.releases]])
+        makers[path] = partial(
+            ChannelPage,
+            **common(f"channels/{channel.name}/index.html"),
+            title=f"Channel {channel.name}",
+            nav="channels",
+            channel=channel,
+            milestones=refs,
+            kinds=sorted({r.kind for r in channel.releases}, key=data.kinds.index),
         )
-    return pages
+    return makers
 
 
 _TEMPLATES: dict[type[Page], str] = {
@@ -250,6 +311,28 @@ def render_page(env: Environment, page: Page) -> bytes:
     return render(env, _TEMPLATES[type(page)], page_context(page)).encode("utf-8")
 
 
+def page_jobs(
+    reg: Registry, options: SiteOptions, index: SiteIndex | None = None
+) -> dict[str, Job]:
+    """Every file of the HTML site as a job; release pages carry input fingerprints."""
+    env = get_env(options.templates)
+    keys: dict[str, str] = {}
+    jobs: dict[str, Job] = {}
+    for path, make in _page_makers(reg, options, index, keys).items():
+        jobs[path] = Job(keys.get(path), partial(_render_made, env, make))
+    for name in STATIC_FILES:
+        jobs[name] = Job(None, partial(_static, env, name))
+    return dict(sorted(jobs.items()))
+
+
+def _render_made(env: Environment, make: Callable[[], Page]) -> bytes:
+    return render_page(env, make())
+
+
+def _static(env: Environment, name: str) -> bytes:
+    return source(env, name).encode("utf-8")
+
+
 def page_files(
     reg: Registry,
     options: SiteOptions,
@@ -263,13 +346,9 @@ def page_files(
     the branch "propose approval" links target (default: ``options``' own); both only
     matter when registry.yaml has a GitHub ``repository_url``.
     """
-    registry_path = options.registry_path if registry_path is None else registry_path
-    branch = options.branch if branch is None else branch
-    env = get_env(options.templates)
-    files = {
-        page.path: render_page(env, page)
-        for page in build_pages(reg, options, registry_path=registry_path, branch=branch)
-    }
-    for name in STATIC_FILES:
-        files[name] = source(env, name).encode("utf-8")
-    return dict(sorted(files.items()))
+    options = replace(
+        options,
+        registry_path=options.registry_path if registry_path is None else registry_path,
+        branch=options.branch if branch is None else branch,
+    )
+    return {path: job.make() for path, job in page_jobs(reg, options).items()}

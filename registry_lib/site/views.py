@@ -14,12 +14,11 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from ..model import normalize_timestamp
-from ..objects import definition_object, release_object
-from ..query import Filters, list_releases
+from ..objects import definition_object
 from ..registry import Registry
 from ..tags import KINDS
 from ..yamlio import dump
-from .events import events as feed_events
+from .index import SiteIndex, build_index
 
 EventKind = Literal["created", "reached", "rejected"]
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
@@ -97,6 +96,21 @@ class MilestoneView:
     def latest(self) -> ReleaseView | None:
         """The latest non-rejected release that reached it."""
         return self.releases[0] if self.releases else None
+
+
+@dataclass(frozen=True)
+class MilestoneRef:
+    """A definition without its releases, for pages about one release."""
+
+    slug: str
+    obj: dict[str, Any]
+    requires: list[Requirement]
+    required_by: list[tuple[str, str]]
+
+    @property
+    def name(self) -> str:
+        """The milestone's name."""
+        return str(self.obj["name"])
 
 
 @dataclass(frozen=True)
@@ -193,12 +207,12 @@ def _channel_key(name: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in name.split("."))
 
 
-def gather(reg: Registry) -> SiteData:
-    """Collect the pages' data from the registry."""
-    entries = list_releases(reg, Filters(include_rejected=True))
+def gather(reg: Registry, index: SiteIndex | None = None) -> SiteData:
+    """Collect the pages' data from the registry (or from the build's index of it)."""
+    index = build_index(reg) if index is None else index
     views = []
-    for entry in entries:
-        obj = release_object(reg, entry)
+    for entry in index.everything:
+        obj = index.obj(entry)
         reached: dict[str, dict[str, Any]] = {}
         for m in obj["quality_milestones"]:
             reached.setdefault(m["slug"], m)
@@ -249,7 +263,7 @@ def gather(reg: Registry) -> SiteData:
         releases=views,
         milestones=milestones,
         channels=channels,
-        events=_events(reg, views),
+        events=_events(reg, views, index.events),
         kinds=[k for k in KINDS if k in present],
     )
 
@@ -259,11 +273,11 @@ def _repository_url(reg: Registry) -> str | None:
     return rec.repository_url if rec else None
 
 
-def _events(reg: Registry, views: list[ReleaseView]) -> list[Event]:
+def _events(reg: Registry, views: list[ReleaseView], found: list[dict[str, Any]]) -> list[Event]:
     """The feed's events (``site.events``), newest first, with names and details added."""
     by_tag = {v.tag: v for v in views}
     out = []
-    for e in reversed(feed_events(reg)):
+    for e in reversed(found):
         view = by_tag.get(e["tag"])
         if view is None:
             continue

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,16 +18,24 @@ from feedkit import STUB_PAGE, RunLine, copy_registry, load, stub_page_files, tr
 
 import registry_lib.site.pages as pages
 from registry_lib.errors import RelregError
+from registry_lib.registry import Registry
 from registry_lib.site.build import MANIFEST, build_site
+from registry_lib.site.context import SiteOptions
+from registry_lib.site.pages import Job
 from registry_lib.site.serve import SiteServer
 
-REAL_PAGE_FILES = pages.page_files
+REAL_PAGE_JOBS = pages.page_jobs
+
+
+def stub_page_jobs(reg: Registry, options: SiteOptions, index: object = None) -> dict[str, Job]:
+    """``stub_page_files`` as the build's jobs."""
+    return {p: Job(None, partial(bytes, d)) for p, d in stub_page_files(reg, options).items()}
 
 
 @pytest.fixture(autouse=True)
 def stub_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests check the build pipeline; the HTML pages have their own tests."""
-    monkeypatch.setattr(pages, "page_files", stub_page_files)
+    monkeypatch.setattr(pages, "page_jobs", stub_page_jobs)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 
@@ -91,10 +100,10 @@ def test_a_failed_build_leaves_the_previous_site(
 
     copy_registry(tmp_path / "fresh")
 
-    def broken(reg: object, options: object) -> dict[str, bytes]:
-        return {"index.html": b"x", "../escaped.html": b"x"}
+    def broken(reg: object, options: object, index: object = None) -> dict[str, Job]:
+        return {"index.html": Job(None, lambda: b"x"), "../escaped.html": Job(None, lambda: b"x")}
 
-    monkeypatch.setattr(pages, "page_files", broken)
+    monkeypatch.setattr(pages, "page_jobs", broken)
     with pytest.raises(RelregError, match="outside"):
         build_site(tmp_path / "fresh", out)
     assert tree(out) == before
@@ -202,7 +211,7 @@ def test_cli_errors_are_one_line(registry: Path, tmp_path: Path, run_line: RunLi
 def test_build_with_the_real_pages(
     registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pages, "page_files", REAL_PAGE_FILES)
+    monkeypatch.setattr(pages, "page_jobs", REAL_PAGE_JOBS)
     try:
         build_site(registry, tmp_path / "a")
     except RelregError as exc:

@@ -1,0 +1,54 @@
+"""Input fingerprints of pages, for incremental builds. Pure: reads only the template and
+code files whose content can change what a page looks like.
+
+A page's fingerprint is the SHA-256 of the JSON of everything its template can see, plus
+the engine's (relreg's version, its site code and every template file on the search
+path): same fingerprint, same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from .templating import search_path
+
+_SITE_CODE = Path(__file__).resolve().parent
+
+
+def fingerprint(inputs: Any) -> str:
+    """The SHA-256 of the inputs' canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _folder_digest(folder: Path, pattern: str) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob(pattern)):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def _code_digest() -> str:
+    try:
+        release = version("relreg")
+    except PackageNotFoundError:
+        release = "unknown"
+    return release + ":" + _folder_digest(_SITE_CODE, "*.py")
+
+
+def engine_fingerprint(templates: Path | None) -> str:
+    """What renders the pages: relreg's version and site code, and the template files."""
+    return fingerprint(
+        {
+            "code": _code_digest(),
+            "templates": [[str(p), _folder_digest(p, "*")] for p in search_path(templates)],
+        }
+    )

@@ -1,0 +1,210 @@
+"""Write a site into a fresh folder, reusing the unchanged files of the previous build.
+
+The only module of the site that writes. Each output file is a ``Job``: an input
+fingerprint (or None) and a function making its bytes. A file is taken from the previous
+build by a hard link, neither made nor written, when the previous manifest records the
+same fingerprint for it; a file made anew whose bytes equal the previous ones is linked
+too. Either way the previous file must still be what the manifest says: a regular file of
+the recorded size and build time (or, with ``verify``, of the recorded SHA-256). A
+missing, unreadable or malformed manifest means a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import RelregError
+from .pages import Job
+
+MANIFEST = ".relreg-manifest.json"
+MANIFEST_VERSION = 1
+Progress = Callable[[int, int], None]  # (files done, files in total)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a build wrote: per file its SHA-256, size and input fingerprint."""
+
+    mtime: int | None
+    sha256: dict[str, str]
+    sizes: dict[str, int]
+    inputs: dict[str, str]
+
+    def dump(self) -> bytes:
+        """The manifest file: ``files`` (path -> SHA-256) first, for deploy tools."""
+        doc = {
+            "version": MANIFEST_VERSION,
+            "files": dict(sorted(self.sha256.items())),
+            "sizes": dict(sorted(self.sizes.items())),
+            "inputs": dict(sorted(self.inputs.items())),
+            "mtime": self.mtime,
+        }
+        return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+
+
+def read_manifest(out: Path) -> Manifest | None:
+    """The previous build's manifest, or None when it is missing or not trustworthy."""
+    try:
+        doc = json.loads((out / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("version") != MANIFEST_VERSION:
+        return None
+    files, sizes, inputs, mtime = (doc.get(k) for k in ("files", "sizes", "inputs", "mtime"))
+    if not (_str_map(files, str) and _str_map(sizes, int) and _str_map(inputs, str)):
+        return None
+    if mtime is not None and (not isinstance(mtime, int) or isinstance(mtime, bool)):
+        return None
+    return Manifest(mtime, dict(files), dict(sizes), dict(inputs))  # type: ignore[arg-type]
+
+
+def _str_map(value: Any, kind: type) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, kind) and not isinstance(v, bool)
+        for k, v in value.items()
+    )
+
+
+def safe_relpath(folder: Path, relpath: str) -> str:
+    """``relpath`` when it names a file strictly inside ``folder``; RelregError otherwise."""
+    parts = relpath.split("/")
+    if relpath.startswith("/") or "\\" in relpath or "\0" in relpath:
+        parts = [".."]
+    if any(p in ("", ".", "..") for p in parts):
+        raise RelregError(f"refusing to write {relpath}: it is outside {folder}")
+    return relpath
+
+
+@dataclass
+class Writer:
+    """Writes one build into ``staging``, linking from ``previous`` where it can."""
+
+    staging: Path
+    previous: Path
+    old: Manifest | None
+    mtime: int | None
+    verify: bool = False
+    reused: int = 0  # linked without being made
+    linked: int = 0  # made, found unchanged, linked
+    written: int = 0
+    new: Manifest = field(init=False)
+    _dirs: set[str] = field(default_factory=set, repr=False)
+
+    def __post_init__(self) -> None:
+        self.new = Manifest(self.mtime, {}, {}, {})
+
+    def _target(self, relpath: str) -> str:
+        safe_relpath(self.staging, relpath)
+        parent = relpath.rpartition("/")[0]
+        if parent and parent not in self._dirs:
+            os.makedirs(self.staging / parent, exist_ok=True)
+            self._dirs.add(parent)
+        return os.path.join(self.staging, relpath)
+
+    def _previous_ok(self, relpath: str, digest: str | None = None) -> bool:
+        """True when the previous file is still what the old manifest says it is."""
+        old = self.old
+        if old is None or relpath not in old.sha256:
+            return False
+        if digest is not None and old.sha256[relpath] != digest:
+            return False
+        try:
+            st = os.lstat(os.path.join(self.previous, relpath))
+        except OSError:
+            return False
+        if not (st.st_mode & 0o170000 == 0o100000 and st.st_size == old.sizes.get(relpath)):
+            return False
+        if self.verify or old.mtime is None:
+            data = Path(self.previous, relpath).read_bytes()
+            return hashlib.sha256(data).hexdigest() == old.sha256[relpath]
+        return int(st.st_mtime) == old.mtime
+
+    def _link(self, relpath: str, target: str) -> bool:
+        try:
+            os.link(os.path.join(self.previous, relpath), target)
+        except OSError:
+            return False  # e.g. a file system without hard links: write instead
+        if self.mtime is not None and self.old is not None and self.old.mtime != self.mtime:
+            os.utime(target, (self.mtime, self.mtime))
+        return True
+
+    def put(self, relpath: str, job: Job) -> None:
+        """Reuse, link or write one file, and record it in the new manifest."""
+        target = self._target(relpath)
+        old = self.old
+        if (
+            job.key is not None
+            and old is not None
+            and old.inputs.get(relpath) == job.key
+            and self._previous_ok(relpath)
+            and self._link(relpath, target)
+        ):
+            self._record(relpath, job.key, old.sha256[relpath], old.sizes[relpath])
+            self.reused += 1
+            return
+        data = job.make()
+        digest = hashlib.sha256(data).hexdigest()
+        if self._previous_ok(relpath, digest) and self._link(relpath, target):
+            self.linked += 1
+        else:
+            self.write(target, data)
+            self.written += 1
+        self._record(relpath, job.key, digest, len(data))
+
+    def write(self, target: str, data: bytes) -> None:
+        """Write a new file (in the fresh staging folder: no temp file needed)."""
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        if self.mtime is not None:
+            os.utime(target, (self.mtime, self.mtime))
+
+    def _record(self, relpath: str, key: str | None, digest: str, size: int) -> None:
+        self.new.sha256[relpath] = digest
+        self.new.sizes[relpath] = size
+        if key is not None:
+            self.new.inputs[relpath] = key
+
+    def finish(self) -> None:
+        """Write the manifest last: a build without one is never trusted."""
+        self.write(os.path.join(self.staging, MANIFEST), self.new.dump())
+
+
+def write_site(writer: Writer, jobs: dict[str, Job], progress: Progress | None) -> None:
+    """Every job in path order, then the manifest."""
+    total = len(jobs)
+    for done, (relpath, job) in enumerate(sorted(jobs.items()), start=1):
+        writer.put(relpath, job)
+        if progress is not None:
+            progress(done, total)
+    writer.finish()
+
+
+def swap_in(new: Path, out: Path) -> None:
+    """Replace ``out`` by ``new`` with two renames; the old tree is deleted afterwards."""
+    import tempfile
+
+    old: Path | None = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+    try:
+        new.rename(out)
+    except OSError:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
