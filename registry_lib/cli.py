@@ -80,6 +80,15 @@ def git_options(f: F) -> F:
     )(f)
 
 
+def templates_option(f: F) -> F:
+    """``--templates DIR`` for the commands that build the site."""
+    return click.option(
+        "--templates",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="A folder of Jinja2 templates overriding the built-in ones by file name.",
+    )(f)
+
+
 def filter_options(f: F) -> F:
     """The filters shared by ``release list`` and ``latest``."""
     for decorator in reversed(
@@ -555,11 +564,7 @@ def history(tag: str, as_json: bool) -> None:
     help="Output folder; replaced as a whole when the build succeeds.",
 )
 @click.option("--base-url", metavar="URL", help="Public URL of the site, for absolute feed links.")
-@click.option(
-    "--templates",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of Jinja2 templates overriding the built-in ones by file name.",
-)
+@templates_option
 def build(out: Path, base_url: str | None, templates: Path | None) -> None:
     """Build the static site and the JSON feed (api/v1) into a folder.
 
@@ -591,11 +596,7 @@ def build(out: Path, base_url: str | None, templates: Path | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Build into this folder (default: a temporary folder, removed on exit).",
 )
-@click.option(
-    "--templates",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of Jinja2 templates overriding the built-in ones by file name.",
-)
+@templates_option
 def serve(port: int, out: Path | None, templates: Path | None) -> None:
     """Build the site, serve it on 127.0.0.1 and rebuild when the registry changes.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Approval, MilestoneDefinition, Webhook, normalize_timestamp
-from .objects import definition_object, release_object
+from .objects import approval_object, definition_object, release_object
 from .registry import Loaded, Registry, ReleaseEntry
 
 CREATED = "release.created"
@@ -70,22 +70,6 @@ def delivery_id(event_type: str, tag: str, slug: str, time: str, url: str) -> st
 def serialize(payload: dict[str, Any]) -> bytes:
     """The body bytes: compact, keys in insertion order, UTF-8."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def approval_object(reg: Registry, approval: Loaded[Approval]) -> dict[str, Any]:
-    """An approval as the release object's ``quality_milestones`` items show it."""
-    a = approval.record
-    assert a is not None, "only valid approvals have objects"
-    slug = reg.resolve_milestone(a.milestone)
-    definition = reg.definition(slug) if slug else None
-    return {
-        "name": definition.name if definition else a.milestone,
-        "slug": slug or approval.path.rsplit("/", 1)[-1][: -len(".yaml")],
-        "approver": a.approver,
-        "approved_at": normalize_timestamp(a.approved_at),
-        "metadata": dict(a.metadata),
-        "break_glass": a.break_glass,
-    }
 
 
 def compute_events(old: Registry, new: Registry) -> tuple[list[Event], list[str]]:

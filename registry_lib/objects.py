@@ -4,30 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import MilestoneDefinition, normalize_timestamp
-from .registry import Registry, ReleaseEntry
+from .model import Approval, MilestoneDefinition, normalize_timestamp
+from .registry import Loaded, Registry, ReleaseEntry
+
+
+def approval_object(reg: Registry, approval: Loaded[Approval]) -> dict[str, Any]:
+    """An approval as the release object's ``quality_milestones`` items show it."""
+    a = approval.record
+    assert a is not None, "only valid approvals have objects"
+    slug = reg.resolve_milestone(a.milestone)
+    definition = reg.definition(slug) if slug else None
+    return {
+        "name": definition.name if definition else a.milestone,
+        "slug": slug or approval.path.rsplit("/", 1)[-1][: -len(".yaml")],
+        "approver": a.approver,
+        "approved_at": normalize_timestamp(a.approved_at),
+        "metadata": dict(a.metadata),
+        "break_glass": a.break_glass,
+    }
 
 
 def release_object(reg: Registry, entry: ReleaseEntry) -> dict[str, Any]:
     """The release object: fields, derived kind and channel, rejection, milestones."""
     rec = entry.record
     assert rec is not None, "only valid releases have objects"
-    milestones = []
-    for approval in entry.valid_approvals():
-        a = approval.record
-        assert a is not None
-        slug = reg.resolve_milestone(a.milestone)
-        definition = reg.definition(slug) if slug else None
-        milestones.append(
-            {
-                "name": definition.name if definition else a.milestone,
-                "slug": slug or approval.path.rsplit("/", 1)[-1][: -len(".yaml")],
-                "approver": a.approver,
-                "approved_at": normalize_timestamp(a.approved_at),
-                "metadata": dict(a.metadata),
-                "break_glass": a.break_glass,
-            }
-        )
+    milestones = [approval_object(reg, a) for a in entry.valid_approvals()]
     rejection = None
     if rec.rejection is not None:
         rejection = {
