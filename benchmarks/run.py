@@ -145,7 +145,7 @@ class Bench:
                 )
         return total
 
-    def run(self, cj_plain: Path, cj_clib: Path) -> None:
+    def run(self, cj_plain: Path, cj_clib: Path, build: bool = True) -> None:
         cache = self.work / "cache"
         for _ in range(self.repeat):
             self.timed(
@@ -165,6 +165,8 @@ class Bench:
                 "release show",
                 lambda: sh([*self.relreg, "release", "show", self.tag.name], self.env),
             )
+            if not build:
+                continue
             out = Path(tempfile.mkdtemp(dir=self.work, prefix="site-"))
             shutil.rmtree(out)
             self.timed(
@@ -190,10 +192,10 @@ class Bench:
             shutil.rmtree(hugo_out, ignore_errors=True)
         self.memory = {
             "validate": peak_mb([*self.relreg, "validate"], {**self.env, "RELREG_NO_CACHE": "1"}),
-            "build": peak_mb(
-                [*self.relreg, "build", "--out", str(self.work / "mem-site")], self.env
-            ),
         }
+        if build:
+            site = str(self.work / "mem-site")
+            self.memory["build"] = peak_mb([*self.relreg, "build", "--out", site], self.env)
 
     def _new_approval(self) -> Path:
         folder = next(
@@ -236,11 +238,12 @@ def report(benches: list[Bench]) -> str:
         + " | ".join(f"{b.memory['validate']:.0f} MB" for b in benches)
         + " |"
     )
-    lines.append(
-        "| peak memory, build | "
-        + " | ".join(f"{b.memory['build']:.0f} MB" for b in benches)
-        + " |"
-    )
+    if all("build" in b.memory for b in benches):
+        lines.append(
+            "| peak memory, build | "
+            + " | ".join(f"{b.memory['build']:.0f} MB" for b in benches)
+            + " |"
+        )
     ratios = [
         ("validate cold / parse floor (goal ≤ 1.2)", "validate, cold", "parse floor (libyaml)"),
         (
@@ -271,6 +274,8 @@ def report(benches: list[Bench]) -> str:
         "| --- |" + " --- |" * len(benches),
     ]
     for label, a, b_ in ratios:
+        if a not in benches[0].times:
+            continue
         lines.append(
             f"| {label} | "
             + " | ".join(f"{b.median(a) / b.median(b_):.2f}" for b in benches)
@@ -284,6 +289,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--skip-build", action="store_true", help="time only the checks")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--repeat-large", type=int, default=1, help="runs at N >= 50,000 (each takes minutes)"
@@ -301,7 +307,7 @@ def main() -> None:
             print(f"N = {n:,}: generating", file=sys.stderr, flush=True)
             bench.setup()
             print(f"N = {n:,}: timing", file=sys.stderr, flush=True)
-            bench.run(cj_plain, cj_clib)
+            bench.run(cj_plain, cj_clib, build=not args.skip_build)
             benches.append(bench)
     table = report(benches)
     print(table)
