@@ -27,7 +27,15 @@ from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
 from .feed import feed_files
 from .index import SiteIndex, build_index
-from .output import MANIFEST, Progress, Writer, read_manifest, swap_in, write_site
+from .output import (
+    MANIFEST,
+    InPlaceWriter,
+    Progress,
+    Writer,
+    read_manifest,
+    swap_in,
+    write_site,
+)
 from .pages import Job
 
 Jobs = dict[str, Job]
@@ -47,7 +55,7 @@ class BuildResult:
     source_commit: str | None
     build_time: str | None
     made: int = 0  # files rendered (the rest were taken unchanged from the previous build)
-    written: int = 0  # files written (the rest are hard links to the previous build's)
+    written: int = 0  # files written (the rest were kept from the previous build)
 
     def summary(self, shown: str) -> str:
         """One line for logs: ``built 523 files into site/ (27 releases, …)``."""
@@ -220,17 +228,24 @@ def build_site(
     mtime = None
     if options.build_time:
         mtime = int(datetime.fromisoformat(options.build_time.replace("Z", "+00:00")).timestamp())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     old = read_manifest(out) if out.is_dir() else None
-    writer = Writer(staging, out, old, mtime, verify)
-    try:
+    writer: Writer
+    if old is not None:
+        # A trusted previous build: make everything into memory, then change in place
+        # only the files that differ (see output.InPlaceWriter).
+        writer = InPlaceWriter(out, out, old, mtime, verify)
         write_site(writer, jobs, progress)
-        staging.chmod(0o755)  # mkdtemp makes it 0700; a web server must read it
-        swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        writer = Writer(staging, out, old, mtime, verify)
+        try:
+            write_site(writer, jobs, progress)
+            staging.chmod(0o755)  # mkdtemp makes it 0700; a web server must read it
+            swap_in(staging, out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     everything = index.everything
     return BuildResult(
         out=out,

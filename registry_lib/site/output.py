@@ -1,16 +1,23 @@
-"""Write a site into a fresh folder, reusing the unchanged files of the previous build.
+"""Write a site: a full build into a fresh folder, or an incremental one in place.
 
 The only module of the site that writes. Each output file is a ``Job``: an input
-fingerprint (or None) and a function making its bytes. A file is taken from the previous
-build by a hard link, neither made nor written, when the previous manifest records the
-same fingerprint for it; a file made anew whose bytes equal the previous ones is linked
-too. Either way the previous file must still be what the manifest says: a regular file of
-the recorded size and build time (or, with ``verify``, of the recorded SHA-256). A
-missing, unreadable or malformed manifest means a full build.
+fingerprint (or None) and a function making its bytes. A file is kept from the previous
+build, neither made nor written, when the previous manifest records the same fingerprint
+for it; a file made anew whose bytes equal the previous ones is kept too. Either way the
+previous file must still be what the manifest says: a regular file of the recorded size
+and build time (or, with ``verify``, of the recorded SHA-256). A missing, unreadable,
+malformed or "incomplete" manifest means a full build.
+
+``Writer`` writes a full build into a staging folder (``swap_in`` renames it over the
+output folder). ``InPlaceWriter`` updates a trusted previous build where it stands: it
+makes every file into memory first (a render error writes nothing), then marks the
+manifest incomplete, replaces only the changed files (each atomically: temp file and
+``os.replace``), deletes files that are gone, and writes the new manifest last.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,6 +32,10 @@ from .pages import Job
 
 MANIFEST = ".relreg-manifest.json"
 MANIFEST_VERSION = 1
+TEMP_SUFFIX = ".relreg-tmp"
+# Written over the manifest before an in-place build changes any file: an interrupted
+# build leaves it, and a build that finds it is a full build (read_manifest says None).
+INCOMPLETE = (json.dumps({"version": MANIFEST_VERSION, "incomplete": True}) + "\n").encode()
 Progress = Callable[[int, int], None]  # (files done, files in total)
 
 
@@ -57,11 +68,18 @@ def read_manifest(out: Path) -> Manifest | None:
         return None
     if not isinstance(doc, dict) or doc.get("version") != MANIFEST_VERSION:
         return None
+    if doc.get("incomplete") is not None:
+        return None  # an in-place build was interrupted: some files are new, some old
     files, sizes, inputs, mtime = (doc.get(k) for k in ("files", "sizes", "inputs", "mtime"))
     if not (_str_map(files, str) and _str_map(sizes, int) and _str_map(inputs, str)):
         return None
     if mtime is not None and (not isinstance(mtime, int) or isinstance(mtime, bool)):
         return None
+    for relpath in files:  # type: ignore[union-attr]
+        try:
+            safe_relpath(out, relpath)
+        except RelregError:
+            return None  # an incremental build deletes files the manifest names
     return Manifest(mtime, dict(files), dict(sizes), dict(inputs))  # type: ignore[arg-type]
 
 
@@ -179,6 +197,79 @@ class Writer:
     def finish(self) -> None:
         """Write the manifest last: a build without one is never trusted."""
         self.write(os.path.join(self.staging, MANIFEST), self.new.dump())
+
+
+def write_atomic(target: str, data: bytes, mtime: int | None) -> None:
+    """Replace ``target`` by a file holding ``data``: a temp file, then ``os.replace``."""
+    if os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)  # a folder where a file belongs: edited behind our back
+    temp = target + TEMP_SUFFIX
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    if mtime is not None:
+        os.utime(temp, (mtime, mtime))
+    os.replace(temp, target)
+
+
+@dataclass
+class InPlaceWriter(Writer):
+    """Updates a trusted previous build in ``previous`` (== ``staging``) where it stands.
+
+    ``put`` only makes files into memory; ``finish`` writes: the "incomplete" manifest
+    first, then deletions, then the changed files, then the new manifest.
+    """
+
+    pending: dict[str, bytes] = field(default_factory=dict, repr=False)
+    kept: list[str] = field(default_factory=list, repr=False)
+
+    def _target(self, relpath: str) -> str:
+        safe_relpath(self.staging, relpath)
+        return os.path.join(self.staging, relpath)
+
+    def _link(self, relpath: str, target: str) -> bool:
+        self.kept.append(relpath)  # the file stays; finish() only fixes its time
+        return True
+
+    def write(self, target: str, data: bytes) -> None:
+        self.pending[os.path.relpath(target, self.staging)] = data
+
+    def finish(self) -> None:
+        """Delete what is gone, write what changed, and the manifest last."""
+        old = self.old
+        assert old is not None
+        folder = str(self.staging)
+        write_atomic(os.path.join(folder, MANIFEST), INCOMPLETE, None)
+        gone = sorted(set(old.sha256) - set(self.new.sha256))
+        for relpath in gone:
+            target = os.path.join(folder, relpath)
+            if os.path.isdir(target) and not os.path.islink(target):
+                shutil.rmtree(target)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(target)
+        for parent in sorted({p for r in gone if (p := r.rpartition("/")[0])}, reverse=True):
+            while parent:  # remove folders left empty, deepest first
+                try:
+                    os.rmdir(os.path.join(folder, parent))
+                except OSError:
+                    break
+                parent = parent.rpartition("/")[0]
+        for relpath, data in sorted(self.pending.items()):
+            target = os.path.join(folder, relpath)
+            parent = relpath.rpartition("/")[0]
+            if parent and parent not in self._dirs:
+                os.makedirs(os.path.join(folder, parent), exist_ok=True)
+                self._dirs.add(parent)
+            write_atomic(target, data, self.mtime)
+        if self.mtime is not None and old.mtime != self.mtime:
+            for relpath in self.kept:  # same bytes, but the build time moved
+                os.utime(os.path.join(folder, relpath), (self.mtime, self.mtime))
+        write_atomic(os.path.join(folder, MANIFEST), self.new.dump(), self.mtime)
 
 
 def write_site(writer: Writer, jobs: dict[str, Job], progress: Progress | None) -> None:

@@ -195,3 +195,104 @@ def test_the_index_lists_equal_list_releases(tmp_path: Path) -> None:
             assert tags(index.select(channel=channel, milestone=slug)) == tags(
                 list_releases(loaded, Filters(channel=channel, milestone=slug))
             )
+
+
+def test_an_incremental_build_changes_only_what_changed_in_place(tmp_path: Path) -> None:
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    build_site(reg, site)
+    unchanged = site / "releases/4.0.0/index.html"
+    changed = site / f"api/v1/{NIGHTLY.replace('releases/4.0/', 'releases/')}.json"
+    before = (unchanged.stat().st_ino, changed.stat().st_ino, site.stat().st_ino)
+    new_approval(reg)
+    result = build_site(reg, site)
+    assert 0 < result.written < result.files / 4
+    assert unchanged.stat().st_ino == before[0], "an unchanged file is left alone"
+    assert changed.stat().st_ino != before[1], "a changed file is replaced atomically"
+    assert site.stat().st_ino == before[2], "no new tree is swapped in"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]
+    assert not [p for p in site.rglob("*") if p.name.endswith(".relreg-tmp")]
+
+
+def test_a_deleted_release_leaves_no_files_or_folders(tmp_path: Path) -> None:
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    build_site(reg, site)
+    shutil.rmtree(reg / NIGHTLY)
+    build_site(reg, site)
+    build_site(reg, tmp_path / "full")
+    assert tree(site) == tree(tmp_path / "full")
+    assert not (site / "releases/4.0.x-nightly-20230520").exists()
+
+
+def test_a_render_error_in_an_incremental_build_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry_lib.site.pages as pages
+
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    build_site(reg, site)
+    before = tree(site)
+    new_approval(reg)
+    real = pages.render_page
+
+    def broken(env: object, page: pages.Page) -> bytes:
+        if page.path == "releases/index.html":
+            raise RuntimeError("template blew up")
+        return real(env, page)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "render_page", broken)
+    with pytest.raises(RuntimeError, match="blew up"):
+        build_site(reg, site)
+    assert tree(site) == before
+    monkeypatch.undo()
+    result = build_site(reg, site)  # the manifest is still trusted: incremental
+    assert result.made < result.files
+    build_site(reg, tmp_path / "full")
+    assert tree(site) == tree(tmp_path / "full")
+
+
+def test_an_interrupted_in_place_build_makes_the_next_build_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry_lib.site import output
+
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    build_site(reg, site)
+    new_approval(reg)
+    real = output.write_atomic
+    calls = []
+
+    def crash(target: str, data: bytes, mtime: int | None) -> None:
+        calls.append(target)
+        if len(calls) == 3:  # the "incomplete" marker, one file, then a crash
+            raise KeyboardInterrupt
+        real(target, data, mtime)
+
+    monkeypatch.setattr(output, "write_atomic", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(reg, site)
+    assert json.loads((site / MANIFEST).read_text()) == {"version": 1, "incomplete": True}
+    monkeypatch.undo()
+    (site / "index.html").write_text("half-written site")  # an old file is never trusted
+    result = build_site(reg, site)
+    assert result.made == result.files
+    build_site(reg, tmp_path / "full")
+    assert tree(site) == tree(tmp_path / "full")
+
+
+def test_a_manifest_naming_files_outside_the_site_is_not_trusted(tmp_path: Path) -> None:
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    build_site(reg, site)
+    (tmp_path / "precious.txt").write_text("keep me")
+    manifest = site / MANIFEST
+    doc = json.loads(manifest.read_text())
+    doc["files"]["../precious.txt"] = "0" * 64
+    doc["sizes"]["../precious.txt"] = 7
+    manifest.write_text(json.dumps(doc))
+    result = build_site(reg, site)
+    assert result.made == result.files
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
