@@ -134,15 +134,12 @@ class Bench:
         total = 0.0
         for kind, files in groups.items():
             schema = ROOT / "schemas" / f"{kind}.schema.json"
-            for i in range(0, len(files), 20000):  # stay under the argument-length limit
-                total += sh(
-                    [
-                        str(venv / "bin" / "check-jsonschema"),
-                        "--schemafile",
-                        str(schema),
-                        *files[i : i + 20000],
-                    ]
-                )
+            # Paths relative to the registry, in chunks under the argument-length limit;
+            # each extra chunk costs check-jsonschema one more start-up (~0.3 s).
+            relative = [os.path.relpath(f, self.data) for f in files]
+            for i in range(0, len(relative), 25000):
+                command = [str(venv / "bin" / "check-jsonschema"), "--schemafile", str(schema)]
+                total += sh([*command, *relative[i : i + 25000]], cwd=self.data)
         return total
 
     def run(self, cj_plain: Path, cj_clib: Path, build: bool = True) -> None:
