@@ -38,25 +38,43 @@ class SiteIndex:
     channels: list[str]  # channels of ``everything``, in channel order
     events: list[dict[str, Any]]  # the feed's events, oldest first
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    _selected: dict[tuple[str | None, str | None], Entries] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def live(self) -> Entries:
         """Non-rejected releases (``Filters()``)."""
-        return [e for e in self.everything if not self.rejected(e)]
+        return self.select()
 
     def rejected(self, entry: ReleaseEntry) -> bool:
         """True when the release is rejected."""
         return bool(self.objects[entry.tag]["rejected"])
 
     def select(self, *, channel: str | None = None, milestone: str | None = None) -> Entries:
-        """Non-rejected releases of a channel and/or that reached a milestone (by slug)."""
-        return [
-            e
-            for e in self.everything
-            if not self.rejected(e)
-            and (channel is None or e.channel == channel)
-            and (milestone is None or milestone in self.reached[e.tag])
-        ]
+        """Non-rejected releases of a channel and/or that reached a milestone (by slug).
+
+        Each list is computed once, from the next wider one (a new list each call).
+        """
+        key = (channel, milestone)
+        found = self._selected.get(key)
+        if found is None:
+            if channel is not None and milestone is not None:
+                found = [
+                    e for e in self.select(channel=channel) if milestone in self.reached[e.tag]
+                ]
+            elif channel is not None:
+                if ("", "") not in self._selected:
+                    for e in self.select():  # every channel's list in one pass
+                        self._selected.setdefault((e.channel, None), []).append(e)
+                    self._selected["", ""] = []  # marks the partition done
+                found = self._selected.get(key, [])
+            elif milestone is not None:
+                found = [e for e in self.select() if milestone in self.reached[e.tag]]
+            else:
+                found = [e for e in self.everything if not self.rejected(e)]
+            self._selected[key] = found
+        return list(found)
 
     def obj(self, entry: ReleaseEntry) -> dict[str, Any]:
         """The release object of an entry."""
@@ -64,10 +82,14 @@ class SiteIndex:
 
     def text(self, entry: ReleaseEntry) -> str:
         """The release object as 2-space indented JSON without a final newline, cached."""
-        found = self._texts.get(entry.tag)
+        return self.tag_text(entry.tag)
+
+    def tag_text(self, tag: str) -> str:
+        """``text`` by tag."""
+        found = self._texts.get(tag)
         if found is None:
-            found = json.dumps(self.objects[entry.tag], indent=2, ensure_ascii=False)
-            self._texts[entry.tag] = found
+            found = json.dumps(self.objects[tag], indent=2, ensure_ascii=False)
+            self._texts[tag] = found
         return found
 
 

@@ -8,6 +8,7 @@ sub-path.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from functools import partial
@@ -18,7 +19,7 @@ from jinja2 import Environment
 from ..registry import Registry
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .fingerprint import engine_fingerprint, fingerprint
-from .index import SiteIndex
+from .index import SiteIndex, build_index
 from .templating import get_env, render, source
 from .views import (
     ChannelView,
@@ -171,6 +172,7 @@ def _page_makers(
     Only the home page shows the build's commit and time: every other page depends on its
     own inputs alone, so a change re-renders the pages it touches and not the whole site.
     """
+    index = build_index(reg) if index is None else index
     data: SiteData = gather(reg, index)
     repo = github_repository(data.repository_url)
     commit_url = (
@@ -231,7 +233,9 @@ def _page_makers(
     def digest(release: ReleaseView) -> str:
         found = digests.get(release.tag)
         if found is None:
-            found = digests[release.tag] = fingerprint(release.obj)
+            # the object's feed text names every field: same text, same object
+            text = index.tag_text(release.tag).encode("utf-8")
+            found = digests[release.tag] = hashlib.sha256(text).hexdigest()
         return found
 
     if keys is not None:
