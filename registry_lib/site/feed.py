@@ -6,7 +6,6 @@ so ``relreg … --json`` and the feed print the same objects in the same order.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..objects import definition_object
@@ -15,7 +14,7 @@ from ..registry import Registry, ReleaseEntry
 from .atom import atom_feed
 from .badges import badge_files
 from .context import SiteOptions
-from .index import SiteIndex, build_index, channel_key
+from .index import SiteIndex, build_index, channel_key, dumps_indented
 
 API_VERSION = "1"
 API = "api/v1"
@@ -44,7 +43,7 @@ LINKS = {
 
 def dump_json(obj: Any) -> bytes:
     """A feed document: 2-space indented UTF-8 JSON with a final newline."""
-    return (json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+    return (dumps_indented(obj) + "\n").encode("utf-8")
 
 
 def channels(reg: Registry) -> list[str]:

@@ -19,6 +19,53 @@ from ..registry import Registry, ReleaseEntry
 from .events import events as registry_events
 
 Entries = list[ReleaseEntry]
+_STR = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) quotes with
+_FLOAT = float.__repr__
+
+
+def dumps_indented(obj: Any, indent: str = "\n") -> str:
+    """``json.dumps(obj, indent=2, ensure_ascii=False)``, byte for byte, several times faster.
+
+    With ``indent`` the json module falls back to its pure-Python, generator-based
+    encoder; the site writes 20,000 indented documents at 10k releases. Covers what the
+    feed holds (dicts with string keys, lists, str, int, float, bool, None); anything
+    else goes to json.dumps itself. ``indent`` is the line break plus the current indent.
+    """
+    if isinstance(obj, str):
+        return _STR(obj)
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if isinstance(obj, int):
+        return int.__repr__(obj)
+    if isinstance(obj, dict):
+        if not obj:
+            return "{}"
+        inner = indent + "  "
+        parts = []
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                return _fallback(obj, indent)
+            parts.append(_STR(key) + ": " + dumps_indented(value, inner))
+        return "{" + inner + ("," + inner).join(parts) + indent + "}"
+    if isinstance(obj, list):
+        if not obj:
+            return "[]"
+        inner = indent + "  "
+        return (
+            "[" + inner + ("," + inner).join(dumps_indented(v, inner) for v in obj) + indent + "]"
+        )
+    if isinstance(obj, float) and obj == obj and obj not in (float("inf"), float("-inf")):
+        return _FLOAT(obj)
+    return _fallback(obj, indent)
+
+
+def _fallback(obj: Any, indent: str) -> str:
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    return text.replace("\n", indent)
 
 
 def channel_key(channel: str) -> tuple[tuple[int, int | str], ...]:
@@ -88,7 +135,7 @@ class SiteIndex:
         """``text`` by tag."""
         found = self._texts.get(tag)
         if found is None:
-            found = json.dumps(self.objects[tag], indent=2, ensure_ascii=False)
+            found = dumps_indented(self.objects[tag])
             self._texts[tag] = found
         return found
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from feedkit import copy_registry, tree
+from feedkit import DATA, copy_registry, tree
 
 from registry_lib.loader import load_directory
 from registry_lib.query import Filters, list_releases
@@ -296,3 +296,37 @@ def test_a_manifest_naming_files_outside_the_site_is_not_trusted(tmp_path: Path)
     result = build_site(reg, site)
     assert result.made == result.files
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_dumps_indented_equals_json_dumps() -> None:
+    import random
+
+    from registry_lib.site.index import dumps_indented
+
+    fixed: list[object] = [
+        {},
+        [],
+        {"a": {}, "b": [], "c": [{}], "d": [[]]},
+        {"é": 'ü\n\t"\\</script>', "n": None, "t": True, "f": False},
+        [0, -1, 10**30, 1.5, -0.0, 1e300, float("nan"), float("inf"), float("-inf")],
+        {1: "int key", None: "none key", 2.5: "float key", False: "bool key"},
+        ("tu", "ple", [("nested",)]),
+        "\u2028\x00\x1f",
+    ]
+    rand = random.Random(7)
+
+    def make(depth: int) -> object:
+        roll = rand.random()
+        if depth > 3 or roll < 0.4:
+            return rand.choice([None, True, False, 0, 7, -3.25, "x", "ä\n", ""])
+        if roll < 0.7:
+            keys = [rand.choice("abcdé") + str(i) for i in range(rand.randrange(4))]
+            return {key: make(depth + 1) for key in keys}
+        return [make(depth + 1) for _ in range(rand.randrange(4))]
+
+    for obj in fixed + [make(0) for _ in range(500)]:
+        assert dumps_indented(obj) == json.dumps(obj, indent=2, ensure_ascii=False), obj
+    loaded = load_directory(DATA)
+    index = build_index(loaded)
+    for entry in index.everything:
+        assert index.text(entry) == json.dumps(index.obj(entry), indent=2, ensure_ascii=False)
