@@ -53,11 +53,18 @@ class _NotSimple(Exception):
     """The text leaves the fast subset; use the full parser."""
 
 
+_PLAIN_KEYS: set[str] = set()  # keys seen to stay strings; the same few recur in every file
+
+
 def _key(raw: str) -> str:
     """A mapping key, which must stay a string under YAML's implicit typing."""
+    if raw in _PLAIN_KEYS:
+        return raw
     for _, regexp in _resolvers.get(raw[0], ()):
         if regexp.match(raw):
             raise _NotSimple  # 123, true, null: not a string key
+    if len(_PLAIN_KEYS) < 4096:
+        _PLAIN_KEYS.add(raw)
     return raw
 
 

@@ -228,7 +228,7 @@ def _parse_batch(paths: list[str]) -> bytes:
     return marshal.dumps([parse_file(_FORKED_SOURCE, p) for p in paths])
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     import multiprocessing
     import threading
 
@@ -241,7 +241,7 @@ def _can_fork() -> bool:
 
 
 def load_files(
-    source: FileSource, jobs: list[tuple[str, type[Record]]]
+    source: FileSource, jobs: list[tuple[str, type[Record]]], parallel: bool = True
 ) -> list[tuple[Loaded[Any], list[Finding]]]:
     """Load many files in order; large batches are parsed partly in a forked process.
 
@@ -249,7 +249,7 @@ def load_files(
     process; fork shares the imported modules and the source for free. The worker sends
     back plain parsed data; records are validated here, so results are identical.
     """
-    if len(jobs) < PARALLEL_THRESHOLD or not _can_fork():
+    if not parallel or len(jobs) < PARALLEL_THRESHOLD or not can_fork():
         return [load_file(source, path, model) for path, model in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -270,7 +270,7 @@ def load_files(
     return out
 
 
-def load_registry(source: FileSource) -> Registry:
+def load_registry(source: FileSource, parallel: bool = True) -> Registry:
     """Load every file of a registry; problems become ``registry.findings``."""
     reg = Registry()
     findings: list[Finding] = []
@@ -305,7 +305,7 @@ def load_registry(source: FileSource) -> Registry:
             places.append(("approval", parts[1], parts[2], parts[4][: -len(".yaml")]))
         elif parts[-1] not in IGNORED_NAMES:
             add(_stray(f.path))
-    for place, (loaded, found) in zip(places, load_files(source, jobs), strict=True):
+    for place, (loaded, found) in zip(places, load_files(source, jobs, parallel), strict=True):
         findings.extend(found)
         if place[0] == "config":
             reg.config = loaded

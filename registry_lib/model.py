@@ -82,6 +82,7 @@ def _check(code: str, message: str, ok: bool, value: Any) -> None:
         raise PydanticCustomError(code, message.format(value=value))
 
 
+@lru_cache(maxsize=65536)  # values repeat across files; valid ones are remembered
 def _tag(value: str) -> str:
     _check(
         "RR201",
@@ -108,6 +109,7 @@ def _commit(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65536)  # values repeat across files; valid ones are remembered
 def _email(value: str) -> str:
     _check(
         "RR203",
@@ -118,6 +120,7 @@ def _email(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65536)  # values repeat across files; valid ones are remembered
 def _person(value: str) -> str:
     _check(
         "RR203",
@@ -131,7 +134,7 @@ def _person(value: str) -> str:
 def _timestamp(value: str) -> str:
     ok = True
     try:
-        parse_timestamp(value)
+        normalize_timestamp(value)  # cached: the rules normalize the same value later
     except ValueError:
         ok = False
     _check(
@@ -153,6 +156,7 @@ def _soak(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65536)  # values repeat across files; valid ones are remembered
 def _name(value: str) -> str:
     _check(
         "RR105",

@@ -8,6 +8,7 @@ from it (plus registry.yaml and the definitions, which every rule may use).
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,15 @@ from typing import Any
 
 from . import cache
 from .findings import Finding
-from .loader import DirectorySource, SourceFile, SubsetSource, load_directory, load_registry
+from .loader import (
+    PARALLEL_THRESHOLD,
+    DirectorySource,
+    SourceFile,
+    SubsetSource,
+    can_fork,
+    load_directory,
+    load_registry,
+)
 from .query import Facts, facts_of
 from .registry import Registry
 from .rules import check_definitions, check_release, duplicate_tags
@@ -103,46 +112,92 @@ class _Listed:
         return self.source.read(path)
 
 
+_FORKED: tuple[_Listed, list[list[SourceFile]]] | None = None
+
+
+def _batch_groups(source: _Listed, files: list[SourceFile]) -> Groups:
+    return _groups(load_registry(_Listed(source.source, source.listed + files), parallel=False))
+
+
+def _forked_batch(index: int) -> bytes:
+    assert _FORKED is not None
+    head, batches = _FORKED
+    return marshal.dumps(_batch_groups(head, batches[index]))
+
+
+def _batches(body: list[SourceFile]) -> list[list[SourceFile]]:
+    """Split release files into batches (at least two, to use both cores), never a folder."""
+    size = max(1000, min(BATCH_FILES, len(body) // 2 + 1))
+    out = []
+    start = 0
+    while start < len(body):
+        end = min(start + size, len(body))
+        while end < len(body) and group_of(body[end].path) == group_of(body[end - 1].path):
+            end += 1
+        out.append(body[start:end])
+        start = end
+    return out
+
+
 def _stream(root: Path) -> tuple[Registry, Groups]:
-    """Load and check the whole registry batch by batch: the definitions, and every group."""
+    """Load and check the whole registry batch by batch: the definitions, and every group.
+
+    Batches alternate between this process and a forked one, each loading and checking
+    whole release folders; only the small per-folder results travel back (marshal).
+    """
     if not root.is_dir():
         load_directory(root)  # raises the "no registry here" error
     source = DirectorySource(root)
     files = list(source.files())
-    head = [f for f in files if not f.path.startswith("releases/")]
+    head = _Listed(source, [f for f in files if not f.path.startswith("releases/")])
     body = [f for f in files if f.path.startswith("releases/")]
-    defs = load_registry(_Listed(source, head))
+    defs = load_registry(head)
+    batches = _batches(body)
     groups: Groups = {}
-    start = 0
-    while start < len(body):
-        end = min(start + BATCH_FILES, len(body))
-        while end < len(body) and group_of(body[end].path) == group_of(body[end - 1].path):
-            end += 1  # never split a release folder
-        part = load_registry(_Listed(source, head + body[start:end]))
-        groups.update(_groups(part))
-        start = end
+    if len(batches) < 2 or len(body) < PARALLEL_THRESHOLD or not can_fork():
+        for batch in batches:
+            groups.update(_batch_groups(head, batch))
+        return defs, groups
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED
+    _FORKED = (head, batches)
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            theirs = [pool.submit(_forked_batch, i) for i in range(1, len(batches), 2)]
+            for i in range(0, len(batches), 2):
+                groups.update(_batch_groups(head, batches[i]))
+            for future in theirs:
+                groups.update(marshal.loads(future.result()))
+    finally:
+        _FORKED = None
     return defs, groups
 
 
 def analyze(root: Path) -> Snapshot:
     """Findings and facts for the whole registry, using and refreshing the cache."""
-    state = cache.git_state(root) if cache.enabled() else None
-    if state is None:
+    pending = cache.start_git_state(root) if cache.enabled() else None
+    if pending is None:
         return _assemble(*_stream(root))
     defs_key = _definitions_key(root)
     payload = cache.read(root)
-    if payload and payload.get("tree") == state.tree and payload.get("defs") == defs_key:
-        cached: Groups = payload["groups"]
-        stale = {group_of(p) for p in state.dirty}
-        stale |= {g for g, v in cached.items() if v is None}
-        fresh = load_registry(SubsetSource(root, stale))
-        groups = {g: v for g, v in cached.items() if g not in stale}
-        groups.update(_groups(fresh))
-        return _assemble(fresh, groups)
-    defs, groups = _stream(root)
+    if payload and payload.get("tree") == pending.tree and payload.get("defs") == defs_key:
+        state = pending.result()
+        if state is not None:
+            cached: Groups = payload["groups"]
+            stale = {group_of(p) for p in state.dirty}
+            stale |= {g for g, v in cached.items() if v is None}
+            fresh = load_registry(SubsetSource(root, stale))
+            groups = {g: v for g, v in cached.items() if g not in stale}
+            groups.update(_groups(fresh))
+            return _assemble(fresh, groups)
+    defs, groups = _stream(root)  # while git status runs
     snapshot = _assemble(defs, groups)
-    dirty = {group_of(p) for p in state.dirty}
-    stored = {g: (None if g in dirty else v) for g, v in groups.items()}
-    stored.update({g: None for g in dirty if g.startswith("releases/")})
-    cache.write(root, {"tree": state.tree, "defs": defs_key, "groups": stored})
+    state = pending.result()
+    if state is not None:
+        dirty = {group_of(p) for p in state.dirty}
+        stored = {g: (None if g in dirty else v) for g, v in groups.items()}
+        stored.update({g: None for g in dirty if g.startswith("releases/")})
+        cache.write(root, {"tree": state.tree, "defs": defs_key, "groups": stored})
     return snapshot
