@@ -61,6 +61,10 @@ def get_env(templates: Path | None = None) -> Environment:
     env.filters["date"] = format_date
     env.filters["scalar"] = scalar_text
     env.globals["release_rows"] = release_rows
+    env.globals["milestone_rows"] = milestone_rows
+    # milestone.html makes its table rows in Python only when _macros.html is the
+    # built-in one: rows made from an override's macros are left to Jinja.
+    env.globals["builtin_macros"] = templates is None or not (templates / "_macros.html").exists()
     env.globals["search_path"] = [str(p) for p in search_path(templates)]
     return env
 
@@ -223,3 +227,47 @@ def _when_short(value: str | None) -> str:
         return ""
     v, title, day = _e(value), _e(format_datetime(value)), _e(format_date(value))
     return f'<time datetime="{v}" title="{title}">{day}</time>'
+
+
+_BREAK_GLASS_BADGE = (
+    '<span class="badge break-glass" title="Approved with break glass: requirements were '
+    'skipped">⚠ break glass</span>'
+)
+
+
+def milestone_rows(root: str, releases: Any, slug: str) -> Markup:
+    """The ``<tr>`` rows of milestone.html's table, made in Python (see ``release_rows``).
+
+    Byte-identical to the template loop, which milestone.html still uses when
+    ``--templates`` overrides ``_macros.html`` (tests/site/test_rows.py checks both).
+    """
+    out: list[str] = []
+    add = out.append
+    eroot = _e(root)
+    first = True
+    for r in releases:
+        a = r.reached[slug]
+        tag, kind, channel = _e(r.tag), _e(r.kind), _e(r.channel)
+        is_rejected = " is-rejected" if r.rejected else ""
+        latest = ' <span class="badge latest">latest</span>' if first else ""
+        glass = " " + _BREAK_GLASS_BADGE if a["break_glass"] else ""
+        first = False
+        add(
+            "      <tr>\n"
+            f'        <th scope="row"><a class="tag{is_rejected}" '
+            f'href="{eroot}releases/{tag}/index.html">{tag}</a>{latest}</th>\n'
+            f'        <td><span class="badge kind kind-{kind}">{kind}</span></td>\n'
+            f'        <td><a href="{eroot}channels/{channel}/index.html">{channel}</a></td>\n'
+            f'        <td class="nowrap">{_when(a["approved_at"])}{glass}</td>\n'
+            f"        <td>{_e(a['approver'])}</td>\n"
+            "      </tr>\n"
+        )
+    return Markup("".join(out)[:-1])
+
+
+def _when(value: str | None) -> str:
+    """The built-in ``when(value)`` macro."""
+    if not value:
+        return ""
+    v, title = _e(value), _e(format_datetime(value))
+    return f'<time datetime="{v}" title="{title}">{title}</time>'

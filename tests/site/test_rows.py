@@ -1,5 +1,5 @@
-"""``templating.release_rows`` (the release table's rows in Python) equals the Jinja loop it
-replaced (kept in ``reference/rows.html``), byte for byte, escaping included."""
+"""``templating.release_rows`` and ``milestone_rows`` (table rows made in Python) equal the
+Jinja loops they replaced (kept in ``reference/``), byte for byte, escaping included."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 from pagekit import DATA, EVIL
 
 from registry_lib.loader import load_directory
-from registry_lib.site.templating import get_env, release_rows
+from registry_lib.site.context import SiteOptions
+from registry_lib.site.pages import page_files
+from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env, milestone_rows, release_rows
 from registry_lib.site.views import ReleaseView, gather
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -35,6 +37,34 @@ def test_rows_of_data_equal_the_template(root: str) -> None:
     for releases in [data.releases, *(c.releases for c in data.channels), []]:
         assert rows(root, releases, data.milestones) == reference(root, releases, data.milestones)
     assert rows(root, data.releases, []) == reference(root, data.releases, [])
+
+
+def milestone_reference(root: str, releases: list[Any], slug: str) -> str:
+    env = get_env(REFERENCE)
+    m = SimpleNamespace(releases=releases, slug=slug)
+    return env.get_template("milestone_rows.html").render(root=root, m=m)
+
+
+@pytest.mark.parametrize("root", ["", "../../"])
+def test_milestone_rows_of_data_equal_the_template(root: str) -> None:
+    data = gather(load_directory(DATA))
+    for m in data.milestones:
+        assert m.releases
+        made = str(milestone_rows(root, m.releases, m.slug)) + "\n"
+        assert made == milestone_reference(root, m.releases, m.slug)
+
+
+def test_a_copy_of_the_builtin_macros_renders_the_same_pages(tmp_path: Path) -> None:
+    """With ``_macros.html`` overridden, milestone.html renders its rows in Jinja."""
+    (tmp_path / "_macros.html").write_bytes((BUILTIN_TEMPLATES / "_macros.html").read_bytes())
+    reg = load_directory(DATA)
+    options = SiteOptions(build_time="2023-06-01T00:00:00Z")
+    plain = page_files(reg, options)
+    assert get_env(tmp_path).globals["builtin_macros"] is False
+    assert get_env(None).globals["builtin_macros"] is True
+    assert page_files(reg, SiteOptions(build_time="2023-06-01T00:00:00Z", templates=tmp_path)) == (
+        plain
+    )
 
 
 def test_rows_escape_like_the_template() -> None:
@@ -66,4 +96,7 @@ def test_rows_escape_like_the_template() -> None:
     ]
     made = rows("<root>/", releases, milestones)
     assert made == reference("<root>/", releases, milestones)
+    assert EVIL not in made
+    made = str(milestone_rows("<root>/", releases, "m&1")) + "\n"
+    assert made == milestone_reference("<root>/", releases, "m&1")
     assert EVIL not in made
