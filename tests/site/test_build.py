@@ -292,3 +292,24 @@ def test_serve_command_stops_cleanly_on_ctrl_c(registry: Path, tmp_path: Path) -
     assert proc.returncode == 0, stderr
     assert stdout == "stopped\n" and "Traceback" not in stderr
     assert (out / "api/v1/index.json").is_file()
+
+
+def test_the_garbage_collector_is_paused_only_during_a_build(
+    registry: Path, tmp_path: Path
+) -> None:
+    import gc
+
+    assert gc.isenabled()
+    build_site(registry, tmp_path / "site")
+    assert gc.isenabled()
+    (registry / "releases/4.0/4.0.0/release.yaml").write_text("tag: [oops\n")
+    with pytest.raises(RelregError):
+        build_site(registry, tmp_path / "site")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(RelregError):
+            build_site(registry, tmp_path / "site")
+        assert not gc.isenabled(), "a caller's choice is kept"
+    finally:
+        gc.enable()
