@@ -246,8 +246,11 @@ def gather(reg: Registry, index: SiteIndex | None = None) -> SiteData:
         )
 
     channels = []
-    for name in sorted({v.channel for v in views}, key=_channel_key, reverse=True):
-        in_channel = [v for v in views if v.channel == name]
+    by_channel: dict[str, list[ReleaseView]] = {}
+    for v in views:  # one pass, not one per channel; each list keeps the views' order
+        by_channel.setdefault(v.channel, []).append(v)
+    for name in sorted(by_channel, key=_channel_key, reverse=True):
+        in_channel = by_channel[name]
         ok = [v for v in in_channel if not v.rejected]
         by_milestone = {}
         for slug in slugs:
