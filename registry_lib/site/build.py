@@ -34,6 +34,7 @@ from .index import SiteIndex, build_index
 from .output import (
     MANIFEST,
     InPlaceWriter,
+    Manifest,
     Progress,
     Writer,
     read_manifest,
@@ -200,6 +201,23 @@ def render_site(reg: Registry, options: SiteOptions) -> dict[str, bytes]:
     return {path: job.make() for path, job in site_jobs(reg, options).items()}
 
 
+IN_PLACE_SHARE = 0.25  # at most this share of the pages changed: update in place
+IN_PLACE_MIN = 100  # or at most this many pages
+
+
+def few_changes(jobs: Jobs, old: Manifest) -> bool:
+    """True when few enough pages changed to hold the changed ones in memory.
+
+    An in-place build keeps every changed file in memory until it writes; when most
+    pages change (a template, relreg or a definition changed) that would be the whole
+    site, so such a build is made aside instead (linking the unchanged files) and
+    swapped in, keeping peak memory flat.
+    """
+    keyed = [(path, job.key) for path, job in jobs.items() if job.key is not None]
+    stale = sum(1 for path, key in keyed if old.inputs.get(path) != key)
+    return stale <= max(IN_PLACE_MIN, IN_PLACE_SHARE * len(keyed))
+
+
 @contextmanager
 def _no_gc() -> Iterator[None]:
     """Pause Python's cyclic garbage collector (restored afterwards).
@@ -266,7 +284,7 @@ def _build_site(
         mtime = int(datetime.fromisoformat(options.build_time.replace("Z", "+00:00")).timestamp())
     old = read_manifest(out) if out.is_dir() else None
     writer: Writer
-    if old is not None:
+    if old is not None and few_changes(jobs, old):
         # A trusted previous build: make everything into memory, then change in place
         # only the files that differ (see output.InPlaceWriter).
         writer = InPlaceWriter(out, out, old, mtime, verify)

@@ -330,3 +330,33 @@ def test_dumps_indented_equals_json_dumps() -> None:
     index = build_index(loaded)
     for entry in index.everything:
         assert index.text(entry) == json.dumps(index.obj(entry), indent=2, ensure_ascii=False)
+
+
+def test_when_most_pages_change_the_build_is_made_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new template changes every release page: not held in memory, built aside."""
+    from registry_lib.site import build
+
+    monkeypatch.setattr(build, "IN_PLACE_MIN", 0)  # data/ is small
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    build_site(reg, site)
+    inode = site.stat().st_ino
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "release.html").write_text(
+        '{% extends "!default/release.html" %}{% block footer %}Mirror{% endblock %}\n'
+    )
+    result = build_site(reg, site, templates=templates)
+    assert site.stat().st_ino != inode, "swapped in, not updated in place"
+    assert result.written < result.files, "unchanged files are still linked, not written"
+    build_site(reg, tmp_path / "full", templates=templates)
+    assert tree(site) == tree(tmp_path / "full")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "full", "site", "templates"]
+    inode = site.stat().st_ino
+    new_approval(reg)
+    build_site(reg, site, templates=templates)
+    assert site.stat().st_ino == inode, "few changes: in place"
+    build_site(reg, tmp_path / "full2", templates=templates)
+    assert tree(site) == tree(tmp_path / "full2")
