@@ -12,7 +12,7 @@ from pathlib import Path
 from .checks import Report
 from .findings import Finding
 from .gitsource import GitTreeSource, locate, resolve_rev
-from .gitutil import git
+from .gitutil import git_many
 from .loader import SubsetSource, load_directory, load_registry
 from .model import MilestoneDefinition
 from .registry import Loaded, Registry
@@ -22,8 +22,11 @@ from .rules import validate
 def changed_paths(top: Path, prefix: str, base_sha: str) -> list[str]:
     """Registry paths that differ between ``base_sha`` and the work tree, untracked included."""
     where = prefix or "."
-    diff = git(top, "diff", "--name-only", "--no-renames", "-z", base_sha, "--", where)
-    untracked = git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", where)
+    diff, untracked = git_many(
+        top,
+        ["diff", "--name-only", "--no-renames", "-z", base_sha, "--", where],
+        ["ls-files", "-z", "--others", "--exclude-standard", "--", where],
+    )
     cut = len(prefix) + 1 if prefix else 0
     return sorted({p[cut:] for p in (diff + untracked).split("\0") if p})
 

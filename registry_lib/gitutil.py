@@ -63,3 +63,28 @@ def user_email(path: Path) -> str | None:
     except GitError:
         return None
     return value or None
+
+
+def git_many(cwd: Path, *commands: list[str]) -> list[str]:
+    """Run several read-only git commands at once and return their outputs in order.
+
+    Commands that each scan the work tree (``diff``, ``ls-files --others``) overlap well,
+    so running them side by side saves most of the shorter one's time.
+    """
+    try:
+        procs = [
+            subprocess.Popen(
+                ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for args in commands
+        ]
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH; install Git") from exc
+    outputs = []
+    for args, proc in zip(commands, procs, strict=True):
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {args[0]} failed: {lines[-1] if lines else proc.returncode}")
+        outputs.append(out.decode("utf-8", "replace"))
+    return outputs
