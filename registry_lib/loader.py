@@ -120,13 +120,14 @@ def _findings_from_validation(path: str, doc: Document, exc: ValidationError) ->
     errs = exc.errors()
     # A union (``requires``: a name or a mapping) fails once per member; when one member
     # says what is wrong in registry terms (RR codes), the others are noise.
-    explained = {str(e["loc"][0]) for e in errs if e["loc"] and e["type"].startswith("RR")}
+    explained = {_field_key(e["loc"]) for e in errs if e["type"].startswith("RR")}
     for err in errs:
         loc = err["loc"]
         kind = err["type"]
         top = str(loc[0]) if loc else ""
-        group = tuple(loc[:2]) if top == "metadata" else (*tuple(loc[:1]), kind[:2] == "RR")
-        if group in seen or (top in explained and not kind.startswith("RR")):
+        key = _field_key(loc)
+        group = key if top == "metadata" else (*key, kind[:2] == "RR")
+        if group in seen or (key in explained and not kind.startswith("RR")):
             continue
         seen.add(group)
         line = doc.lines.get(".".join(str(p) for p in loc[:2])) or doc.line_of(top)
@@ -152,6 +153,14 @@ def _findings_from_validation(path: str, doc: Document, exc: ValidationError) ->
                 message += "; put the value in quotes"
         out.append(Finding(path, line, code, message))
     return out
+
+
+def _field_key(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The field an error is about: a key of a nested mapping (metadata, rejection), else
+    the top-level field (whose union members would otherwise each report)."""
+    if loc and loc[0] in ("metadata", "rejection"):
+        return tuple(loc[:2])
+    return tuple(loc[:1])
 
 
 def _union_member(part: object) -> bool:

@@ -1,0 +1,31 @@
+"""Every problem of a nested record is reported at once, not one per round of fixes."""
+
+from __future__ import annotations
+
+from registry_lib.loader import validate_file
+from registry_lib.model import Release
+from registry_lib.yamlio import parse
+
+RELEASE = b"""tag: 9.9.9
+commit: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+creator: a@example.com
+created_at: 2023-01-01T00:00:00Z
+metadata:
+  k: [1]
+rejection:
+  by: b
+"""
+
+
+def test_rejection_reports_every_field() -> None:
+    doc = parse(RELEASE)
+    loaded, found = validate_file("release.yaml", Release, (doc.data, doc.lines, []))
+    assert loaded.record is None
+    assert sorted((f.code, f.line) for f in found) == [
+        ("RR105", 6),
+        ("RR107", 7),
+        ("RR107", 7),
+        ("RR203", 8),
+    ]
+    messages = " ".join(f.message for f in found)
+    assert "rejection.at" in messages and "rejection.reason" in messages
