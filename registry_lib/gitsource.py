@@ -16,7 +16,10 @@ def locate(root: Path) -> tuple[Path, str]:
     probe = root if root.is_dir() else Path.cwd()
     top = repo_root(probe)
     if top is None:
-        raise GitError(f"{root} is not inside a Git repository; --at and --base need Git history")
+        raise GitError(
+            f"{root} is not inside a Git repository; --at, --base, history and notify read "
+            "Git history: run them in a clone of the registry repository"
+        )
     try:
         rel = root.resolve().relative_to(top.resolve())
     except ValueError:
