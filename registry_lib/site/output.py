@@ -178,15 +178,7 @@ class Writer:
 
     def write(self, target: str, data: bytes) -> None:
         """Write a new file (in the fresh staging folder: no temp file needed)."""
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        if self.mtime is not None:
-            os.utime(target, (self.mtime, self.mtime))
+        _write_file(target, os.O_EXCL, data, self.mtime)
 
     def _record(self, relpath: str, key: str | None, digest: str, size: int) -> None:
         self.new.sha256[relpath] = digest
@@ -199,12 +191,9 @@ class Writer:
         self.write(os.path.join(self.staging, MANIFEST), self.new.dump())
 
 
-def write_atomic(target: str, data: bytes, mtime: int | None) -> None:
-    """Replace ``target`` by a file holding ``data``: a temp file, then ``os.replace``."""
-    if os.path.isdir(target) and not os.path.islink(target):
-        shutil.rmtree(target)  # a folder where a file belongs: edited behind our back
-    temp = target + TEMP_SUFFIX
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+def _write_file(path: str, mode: int, data: bytes, mtime: int | None) -> None:
+    """Create (``O_EXCL``) or overwrite (``O_TRUNC``) a file with ``data``, then set its time."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o644)
     try:
         view = memoryview(data)
         while view:
@@ -212,7 +201,15 @@ def write_atomic(target: str, data: bytes, mtime: int | None) -> None:
     finally:
         os.close(fd)
     if mtime is not None:
-        os.utime(temp, (mtime, mtime))
+        os.utime(path, (mtime, mtime))
+
+
+def write_atomic(target: str, data: bytes, mtime: int | None) -> None:
+    """Replace ``target`` by a file holding ``data``: a temp file, then ``os.replace``."""
+    if os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)  # a folder where a file belongs: edited behind our back
+    temp = target + TEMP_SUFFIX
+    _write_file(temp, os.O_TRUNC, data, mtime)
     os.replace(temp, target)
 
 
