@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import NotFoundError
-from .loader import SubsetSource, load_registry
+from .loader import SubsetSource, load_directory, load_registry
 from .objects import definition_object, release_object
 from .query import (
     Filters,
@@ -114,8 +114,10 @@ class IndexedCatalog(RegistryCatalog):
             channels = _channels_for_prefix(self.root, filters.prefix)
             part = self._folders(f"releases/{c}" for c in channels)
             return RegistryCatalog(part).releases(filters)
-        from .snapshot import analyze
+        from .snapshot import analyze, cache_is_current
 
+        if not cache_is_current(self.root):  # reading every folder once beats twice
+            return RegistryCatalog(load_directory(self.root)).releases(filters)
         snap = analyze(self.root)
         chosen = select(snap.definitions, snap.facts, filters)
         part = self._folders(f.folder for f in chosen)

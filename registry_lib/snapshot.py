@@ -175,6 +175,28 @@ def _stream(root: Path) -> tuple[Registry, Groups]:
     return defs, groups
 
 
+def cache_is_current(root: Path) -> bool:
+    """True when a cache exists for the registry's tree at HEAD and its definitions.
+
+    Cheap (no ``git status``): lets callers that would read every folder anyway skip
+    ``analyze`` when it could not save them the reading.
+    """
+    if not cache.enabled():
+        return False
+    try:
+        from .gitsource import locate
+        from .gitutil import git
+
+        top, prefix = locate(root)
+        tree = git(top, "rev-parse", "--verify", "--quiet", f"HEAD:{prefix}").strip()
+    except Exception:
+        return False
+    payload = cache.read(root)
+    return bool(
+        payload and payload.get("tree") == tree and payload.get("defs") == _definitions_key(root)
+    )
+
+
 def analyze(root: Path) -> Snapshot:
     """Findings and facts for the whole registry, using and refreshing the cache."""
     pending = cache.start_git_state(root) if cache.enabled() else None
