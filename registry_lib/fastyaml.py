@@ -22,24 +22,29 @@ _SUB = re.compile(rf"^  ({_KEY}):(?: (.*))?$")
 _ITEM = re.compile(r"^(  )?- (.*)$")
 _PLAIN_BAD_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+Resolvers = dict[Any, list[tuple[str, Any]]]
 
-_resolvers: dict[Any, list[tuple[str, Any]]] = {
-    k: [(t, rx) for t, rx in v if t != _TIMESTAMP]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+
+def without_timestamps(resolvers: Resolvers) -> Resolvers:
+    """YAML's implicit resolvers minus timestamps: the models check timestamps as text."""
+    return {k: [(t, rx) for t, rx in v if t != _TIMESTAMP] for k, v in resolvers.items()}
+
+
+_resolvers = without_timestamps(yaml.SafeLoader.yaml_implicit_resolvers)
 _constructor = yaml.constructor.SafeConstructor()
-_CONSTRUCT: dict[str, Any] = {
-    "tag:yaml.org,2002:null": lambda v: None,
-    "tag:yaml.org,2002:bool": lambda v: _constructor.construct_yaml_bool(
-        yaml.ScalarNode("tag:yaml.org,2002:bool", v)
-    ),
-    "tag:yaml.org,2002:int": lambda v: _constructor.construct_yaml_int(
-        yaml.ScalarNode("tag:yaml.org,2002:int", v)
-    ),
-    "tag:yaml.org,2002:float": lambda v: _constructor.construct_yaml_float(
-        yaml.ScalarNode("tag:yaml.org,2002:float", v)
-    ),
+_TYPED = {
+    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
 }
+
+
+def construct_scalar(tag: str, value: str) -> Any:
+    """The value of a resolved plain scalar; both parsing paths use this one function."""
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    typed = _TYPED.get(tag)
+    return typed(yaml.ScalarNode(tag, value)) if typed else value  # str, "=", "<<" stay text
 
 
 # Characters YAML does not allow in a stream (its "printable" set, inverted).
@@ -91,8 +96,7 @@ def _scalar(raw: str) -> Any:
         raise _NotSimple
     for tag, regexp in _resolvers.get(first, ()):
         if regexp.match(value):
-            construct = _CONSTRUCT.get(tag)
-            return construct(value) if construct else value  # "=" and "<<" stay text
+            return construct_scalar(tag, value)
     return value
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .fastyaml import parse_simple
+from .fastyaml import construct_scalar, parse_simple, without_timestamps
 
 MAX_BYTES = 1024 * 1024
 # Registry files nest three levels deep; libyaml and the constructor below recurse per
@@ -24,19 +24,11 @@ try:  # libyaml's C parser is several times faster; fall back to pure Python.
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-
-
-def _without_timestamps(
-    resolvers: dict[Any, list[tuple[str, Any]]],
-) -> dict[Any, list[tuple[str, Any]]]:
-    return {k: [(t, rx) for t, rx in v if t != _TIMESTAMP] for k, v in resolvers.items()}
-
 
 class _Loader(_BaseLoader):
     """Safe loader that leaves timestamps as strings."""
 
-    yaml_implicit_resolvers = _without_timestamps(_BaseLoader.yaml_implicit_resolvers)
+    yaml_implicit_resolvers = without_timestamps(_BaseLoader.yaml_implicit_resolvers)
 
 
 @dataclass
@@ -137,23 +129,7 @@ def _construct(node: yaml.Node, problems: list[YamlProblem]) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(v, problems) for v in node.value]
-    return _SCALARS.get(node.tag, _str)(node)
-
-
-_constructor = yaml.constructor.SafeConstructor()
-
-
-def _str(node: yaml.Node) -> Any:
-    return node.value
-
-
-_SCALARS: dict[str, Any] = {
-    "tag:yaml.org,2002:str": _str,
-    "tag:yaml.org,2002:null": lambda node: None,
-    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
-    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
-    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
-}
+    return construct_scalar(node.tag, node.value)
 
 
 def parse(raw: bytes, fast: bool = True) -> Document:
@@ -246,7 +222,7 @@ def _marked(exc: yaml.MarkedYAMLError) -> YamlProblem:
 class _Dumper(yaml.SafeDumper):
     """Block style, indented lists, timestamps written plain (files are small: pure Python)."""
 
-    yaml_implicit_resolvers = _without_timestamps(yaml.SafeDumper.yaml_implicit_resolvers)
+    yaml_implicit_resolvers = without_timestamps(yaml.SafeDumper.yaml_implicit_resolvers)
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
