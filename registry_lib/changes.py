@@ -7,6 +7,7 @@ the base with the work tree, and a plain-words summary says what the change does
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 from .checks import Report
@@ -45,18 +46,11 @@ def _scope(root: Path, changed: list[str]) -> list[str] | None:
         parts = path.split("/")
         if parts[0] == "releases" and len(parts) >= 4:
             scope.add("/".join(parts[:3]))
-            for twin in (root / "releases").glob(f"*/{glob_escape(parts[2])}"):
+            for twin in (root / "releases").glob(f"*/{glob.escape(parts[2])}"):
                 scope.add(f"releases/{twin.parent.name}/{twin.name}")
         else:
             scope.add(path)
     return sorted(scope)
-
-
-def glob_escape(name: str) -> str:
-    """Escape a folder name for Path.glob (tags may hold no glob characters, but be safe)."""
-    import glob
-
-    return glob.escape(name)
 
 
 def check_change(root: Path, base: str, check_authors: bool = False) -> Report:

@@ -180,19 +180,6 @@ def _type_name(value: object) -> str:
     )
 
 
-class _Reader:
-    """Parse and validate files into records, collecting findings."""
-
-    def __init__(self, source: FileSource) -> None:
-        self.source = source
-        self.findings: list[Finding] = []
-
-    def load(self, path: str, model: type[R]) -> Loaded[R]:
-        loaded, found = load_file(self.source, path, model)
-        self.findings.extend(found)
-        return loaded
-
-
 Parsed = tuple[Any, dict[str, int], list[tuple[str, str, int | None]]]
 
 
