@@ -64,6 +64,11 @@ class PendingState:
     def __init__(self, tree: str, prefix: str, proc: subprocess.Popen[bytes]) -> None:
         self.tree, self.prefix, self.proc = tree, prefix, proc
 
+    def cancel(self) -> None:
+        """Stop Git when its answer is no longer needed."""
+        self.proc.kill()
+        self.proc.communicate()
+
     def result(self) -> GitState | None:
         """Wait for Git; None when it failed."""
         out, _ = self.proc.communicate()
@@ -88,7 +93,10 @@ def start_git_state(root: Path) -> PendingState | None:
         tree = git(top, "rev-parse", "--verify", "--quiet", f"HEAD:{prefix}").strip()
     except GitError:
         return None
-    command = ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"]
+    # --no-optional-locks: status must not take .git/index.lock to save its index refresh,
+    # both because it runs beside the user's Git and because cancel() may stop it midway.
+    command = ["git", "--no-optional-locks", "status", "--porcelain=v1", "-z"]
+    command += ["--untracked-files=all"]
     command += ["--ignored=matching", "--no-renames", "--", prefix or "."]
     proc = subprocess.Popen(command, cwd=top, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     return PendingState(tree, prefix, proc)

@@ -114,11 +114,11 @@ class IndexedCatalog(RegistryCatalog):
             channels = _channels_for_prefix(self.root, filters.prefix)
             part = self._folders(f"releases/{c}" for c in channels)
             return RegistryCatalog(part).releases(filters)
-        from .snapshot import analyze, cache_is_current
+        from .snapshot import analyze_cached
 
-        if not cache_is_current(self.root):  # reading every folder once beats twice
+        snap = analyze_cached(self.root)
+        if snap is None:  # no cache to narrow the reading: read every folder once
             return RegistryCatalog(load_directory(self.root)).releases(filters)
-        snap = analyze(self.root)
         chosen = select(snap.definitions, snap.facts, filters)
         part = self._folders(f.folder for f in chosen)
         return [release_object(part, part.releases[f.folder]) for f in chosen]

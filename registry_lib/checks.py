@@ -8,7 +8,6 @@ from pathlib import Path
 
 from . import reporters
 from .findings import Finding
-from .loader import load_directory
 
 
 @dataclass
@@ -47,8 +46,6 @@ def run_validate(root: Path, base: str | None = None, check_authors: bool = Fals
             raise RelregError("--check-authors needs --base REV: authors come from the new commits")
         from .snapshot import analyze
 
-        if not root.is_dir():
-            load_directory(root)  # raises the "no registry here" error
         return Report(analyze(root).findings, prefix=_prefix(root))
     from .changes import check_change
 

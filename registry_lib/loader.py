@@ -357,11 +357,16 @@ def _stray(path: str) -> Finding:
     )
 
 
-def load_directory(root: Path) -> Registry:
-    """Load the registry in directory ``root``."""
+def require_registry(root: Path) -> None:
+    """Refuse a registry folder that does not exist, saying how to name the right one."""
     if not root.is_dir():
         raise RelregError(
             f"no registry at {root}: pass --registry DIR, set RELREG_REGISTRY, "
             "or create one with `relreg init`"
         )
+
+
+def load_directory(root: Path) -> Registry:
+    """Load the registry in directory ``root``."""
+    require_registry(root)
     return load_registry(DirectorySource(root))

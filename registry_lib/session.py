@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .catalog import Catalog, IndexedCatalog, RegistryCatalog
 from .errors import RelregError
-from .loader import load_directory
+from .loader import load_directory, require_registry
 from .registry import Registry
 
 
@@ -43,6 +43,5 @@ class Session:
             return FeedCatalog(self.feed)
         if self.at:
             return RegistryCatalog(self.registry())
-        if not self.root.is_dir():
-            self.registry()  # raises the "no registry here" error
+        require_registry(self.root)
         return IndexedCatalog(self.root)

@@ -22,8 +22,8 @@ from .loader import (
     SourceFile,
     SubsetSource,
     can_fork,
-    load_directory,
     load_registry,
+    require_registry,
 )
 from .query import Facts, facts_of
 from .registry import Registry
@@ -145,8 +145,6 @@ def _stream(root: Path) -> tuple[Registry, Groups]:
     Batches alternate between this process and a forked one, each loading and checking
     whole release folders; only the small per-folder results travel back (marshal).
     """
-    if not root.is_dir():
-        load_directory(root)  # raises the "no registry here" error
     source = DirectorySource(root)
     files = list(source.files())
     head = _Listed(source, [f for f in files if not f.path.startswith("releases/")])
@@ -175,33 +173,27 @@ def _stream(root: Path) -> tuple[Registry, Groups]:
     return defs, groups
 
 
-def cache_is_current(root: Path) -> bool:
-    """True when a cache exists for the registry's tree at HEAD and its definitions.
-
-    Cheap (no ``git status``): lets callers that would read every folder anyway skip
-    ``analyze`` when it could not save them the reading.
-    """
-    if not cache.enabled():
-        return False
-    try:
-        from .gitsource import locate
-        from .gitutil import git
-
-        top, prefix = locate(root)
-        tree = git(top, "rev-parse", "--verify", "--quiet", f"HEAD:{prefix}").strip()
-    except Exception:
-        return False
-    payload = cache.read(root)
-    return bool(
-        payload and payload.get("tree") == tree and payload.get("defs") == _definitions_key(root)
-    )
-
-
 def analyze(root: Path) -> Snapshot:
     """Findings and facts for the whole registry, using and refreshing the cache."""
+    snapshot = _analyze(root, cached_only=False)
+    assert snapshot is not None
+    return snapshot
+
+
+def analyze_cached(root: Path) -> Snapshot | None:
+    """``analyze`` when a cache for the current tree can answer it, else None (read nothing).
+
+    For callers that would read every folder anyway: without a cache, ``analyze`` could
+    only make them read everything twice.
+    """
+    return _analyze(root, cached_only=True)
+
+
+def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
+    require_registry(root)
     pending = cache.start_git_state(root) if cache.enabled() else None
     if pending is None:
-        return _assemble(*_stream(root))
+        return None if cached_only else _assemble(*_stream(root))
     defs_key = _definitions_key(root)
     payload = cache.read(root)
     if payload and payload.get("tree") == pending.tree and payload.get("defs") == defs_key:
@@ -214,6 +206,9 @@ def analyze(root: Path) -> Snapshot:
             groups = {g: v for g, v in cached.items() if g not in stale}
             groups.update(_groups(fresh))
             return _assemble(fresh, groups)
+    elif cached_only:
+        pending.cancel()
+        return None
     defs, groups = _stream(root)  # while git status runs
     snapshot = _assemble(defs, groups)
     state = pending.result()
