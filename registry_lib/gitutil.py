@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .errors import GitError
 
+NO_GIT = "git is not installed or not on PATH; install Git"
+
 
 def git(
     cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None
@@ -38,14 +40,18 @@ def git_bytes(
             check=False,
         )
     except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH; install Git") from exc
+        raise GitError(NO_GIT) from exc
     except NotADirectoryError as exc:
         raise GitError(f"{cwd} is not a directory") from exc
     if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        last = detail[-1] if detail else f"exit code {proc.returncode}"
-        raise GitError(f"git {args[0]} failed: {last}")
+        raise _failure(args[0], proc.returncode, proc.stderr)
     return proc.stdout
+
+
+def _failure(command: str, code: int, stderr: bytes) -> GitError:
+    """The error for a failed git command: its last line of stderr, else its exit code."""
+    detail = stderr.decode("utf-8", "replace").strip().splitlines()
+    return GitError(f"git {command} failed: {detail[-1] if detail else f'exit code {code}'}")
 
 
 def repo_root(path: Path) -> Path | None:
@@ -79,12 +85,11 @@ def git_many(cwd: Path, *commands: list[str]) -> list[str]:
             for args in commands
         ]
     except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH; install Git") from exc
+        raise GitError(NO_GIT) from exc
     outputs = []
     for args, proc in zip(commands, procs, strict=True):
         out, err = proc.communicate()
         if proc.returncode != 0:
-            lines = err.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git {args[0]} failed: {lines[-1] if lines else proc.returncode}")
+            raise _failure(args[0], proc.returncode, err)
         outputs.append(out.decode("utf-8", "replace"))
     return outputs
