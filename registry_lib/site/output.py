@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
 import shutil
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RelregError
+from ..loader import can_fork
 from .pages import Job
 
 MANIFEST = ".relreg-manifest.json"
@@ -198,10 +200,10 @@ def _write_file(path: str, mode: int, data: bytes, mtime: int | None) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+        if mtime is not None:
+            os.utime(fd, (mtime, mtime))  # by descriptor: no second path lookup
     finally:
         os.close(fd)
-    if mtime is not None:
-        os.utime(path, (mtime, mtime))
 
 
 def write_atomic(target: str, data: bytes, mtime: int | None) -> None:
@@ -269,14 +271,90 @@ class InPlaceWriter(Writer):
         write_atomic(os.path.join(folder, MANIFEST), self.new.dump(), self.mtime)
 
 
-def write_site(writer: Writer, jobs: dict[str, Job], progress: Progress | None) -> None:
-    """Every job in path order, then the manifest."""
-    total = len(jobs)
-    for done, (relpath, job) in enumerate(sorted(jobs.items()), start=1):
+# Below this many files a second process costs more than it saves.
+PARALLEL_MIN = 2000
+
+
+def write_site(
+    writer: Writer, jobs: dict[str, Job], progress: Progress | None, parallel: bool = True
+) -> None:
+    """Every job in path order, then the manifest.
+
+    A full build of many files makes and writes every other file in a forked process
+    (see ``_write_forked``); an in-place build holds its few changed files in memory and
+    writes them in ``finish``, so it stays in one process.
+    """
+    items = sorted(jobs.items())
+    if (
+        parallel
+        and len(items) >= PARALLEL_MIN
+        and not isinstance(writer, InPlaceWriter)
+        and can_fork()
+    ):
+        _write_forked(writer, items, progress)
+    else:
+        _write_items(writer, items, progress, len(items))
+    writer.finish()
+
+
+def _write_items(
+    writer: Writer, items: list[tuple[str, Job]], progress: Progress | None, total: int
+) -> None:
+    step = max(1, total // len(items)) if items else 1
+    for done, (relpath, job) in enumerate(items, start=1):
         writer.put(relpath, job)
         if progress is not None:
-            progress(done, total)
-    writer.finish()
+            progress(min(done * step, total), total)
+
+
+def _write_forked(writer: Writer, items: list[tuple[str, Job]], progress: Progress | None) -> None:
+    """Make and write every other file in a forked child; merge what it wrote.
+
+    Rendering is CPU-bound Python, so the second core needs a second process; fork
+    shares the loaded registry and the page makers for free, and each process writes its
+    own files into the staging folder. Alternate files, not halves, balance the work:
+    sorted paths put the cheap feed files first and the rendered pages last. The child
+    sends back its manifest entries (marshal) or the message of its error.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_fd)
+        result: tuple[Any, ...]
+        try:
+            _write_items(writer, items[1::2], None, 0)
+            new = writer.new
+            counts = (writer.reused, writer.linked, writer.written)
+            result = ("ok", new.sha256, new.sizes, new.inputs, counts)
+        except RelregError as exc:
+            result = ("error", str(exc))
+        except BaseException as exc:  # any failure: the parent reports it
+            result = ("error", f"internal error while writing the site: {exc!r}")
+        try:
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(marshal.dumps(result))
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    try:
+        _write_items(writer, items[0::2], progress, len(items))
+    finally:
+        with os.fdopen(read_fd, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(pid, 0)
+    try:
+        result = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        raise RelregError("the site-writing worker process died; run the build again") from None
+    if result[0] != "ok":
+        raise RelregError(result[1])
+    _, sha256, sizes, inputs, (reused, linked, written) = result
+    writer.new.sha256.update(sha256)
+    writer.new.sizes.update(sizes)
+    writer.new.inputs.update(inputs)
+    writer.reused += reused
+    writer.linked += linked
+    writer.written += written
 
 
 def swap_in(new: Path, out: Path) -> None:

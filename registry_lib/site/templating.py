@@ -9,6 +9,7 @@ the prefix ``!default/`` always names the built-in file, so an override can
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
+    TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
 )
@@ -54,6 +56,7 @@ def get_env(templates: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a build: no stat per render
     )
     env.filters["linkify"] = linkify
     env.filters["is_http_url"] = is_http_url
@@ -88,6 +91,8 @@ def render(env: Environment, name: str, context: Mapping[str, Any]) -> str:
         raise RelregError(
             f"template {exc.filename or exc.name or name}, line {exc.lineno}: {exc.message}"
         ) from exc
+    except TemplateError as exc:  # e.g. an undefined variable in an override
+        raise RelregError(f"template {name}: {exc.message}; fix the template") from exc
 
 
 def source(env: Environment, name: str) -> str:
@@ -102,7 +107,9 @@ def source(env: Environment, name: str) -> str:
 
 def is_http_url(value: object) -> bool:
     """True for an absolute http(s) URL with a host and nothing that could break out."""
-    if not isinstance(value, str) or any(c in _URL_BAD_CHARS or ord(c) < 32 for c in value):
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return False  # most metadata values: decided without scanning or parsing
+    if any(c in _URL_BAD_CHARS or ord(c) < 32 for c in value):
         return False
     try:
         parts = urlsplit(value)
@@ -130,8 +137,12 @@ def linkify(value: object) -> Markup:
     return escape(text)
 
 
+@lru_cache(maxsize=1 << 17)
 def format_datetime(value: str | None) -> str:
-    """``2023-03-23T04:12:00Z`` -> ``2023-03-23 04:12 UTC``; other text is returned as is."""
+    """``2023-03-23T04:12:00Z`` -> ``2023-03-23 04:12 UTC``; other text is returned as is.
+
+    Cached: one timestamp is shown on a release page and in every table listing it.
+    """
     if not value:
         return ""
     try:
@@ -140,6 +151,7 @@ def format_datetime(value: str | None) -> str:
         return value
 
 
+@lru_cache(maxsize=1 << 17)
 def format_date(value: str | None) -> str:
     """``2023-03-23T04:12:00Z`` -> ``2023-03-23``."""
     if not value:

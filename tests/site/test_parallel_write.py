@@ -1,0 +1,109 @@
+"""A full build makes and writes every other file in a forked process (output.py).
+
+The example registry is below the size where a build forks, so these tests lower the
+threshold; a wrapper around ``os.fork`` proves the fork really happened.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from feedkit import copy_registry, tree
+
+from registry_lib.errors import RelregError
+from registry_lib.loader import load_directory
+from registry_lib.site import output
+from registry_lib.site.build import build_site, site_jobs, site_options
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Force the forked writer on small sites; record each real fork's child pid."""
+    monkeypatch.setattr(output, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(output, "can_fork", lambda: True)
+    children: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return children
+
+
+def test_forked_build_is_byte_identical_to_one_process(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = copy_registry(tmp_path / "data")
+    forked = build_site(registry, tmp_path / "forked", history=False)
+    assert len(forks) == 1
+    monkeypatch.setattr(output, "PARALLEL_MIN", 10**9)
+    single = build_site(registry, tmp_path / "single", history=False)
+    assert len(forks) == 1  # the second build stayed in one process
+    assert tree(tmp_path / "forked") == tree(tmp_path / "single")
+    assert (forked.files, forked.written) == (single.files, single.written)
+    assert forked.written == forked.files  # both halves were counted
+
+
+def test_a_rebuild_after_a_forked_build_trusts_its_merged_manifest(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = copy_registry(tmp_path / "data")
+    build_site(registry, tmp_path / "forked", history=False)
+    again = build_site(registry, tmp_path / "forked", history=False)
+    monkeypatch.setattr(output, "PARALLEL_MIN", 10**9)
+    build_site(registry, tmp_path / "single", history=False)
+    baseline = build_site(registry, tmp_path / "single", history=False)
+    # the child's files are in the merged manifest: they are kept, like a one-process
+    # build's, and only the files without an input fingerprint are made again
+    assert again.written == 0
+    assert again.made == baseline.made < again.files
+
+
+def test_an_error_in_the_forked_half_fails_the_build_and_writes_nothing(
+    tmp_path: Path, forks: list[int]
+) -> None:
+    registry = copy_registry(tmp_path / "data")
+    tags = sorted(p.name for p in (registry / "releases").glob("*/*"))
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    # The child writes files 1, 3, 5, … in path order and release pages are consecutive
+    # there, so of two neighbouring release pages each process fails one.
+    bad = tags[:2]
+    (templates / "release.html").write_text(
+        '{% extends "!default/release.html" %}{% block content %}'
+        f"{{% if release.tag in {bad!r} %}}{{{{ no_such_value.x }}}}{{% endif %}}"
+        "{% endblock %}"
+    )
+    with pytest.raises(RelregError, match=r"template release\.html: .no_such_value. is undefined"):
+        build_site(registry, tmp_path / "site", templates=templates, history=False)
+    assert len(forks) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "templates"]
+
+
+def test_the_child_error_alone_reaches_the_parent(tmp_path: Path, forks: list[int]) -> None:
+    """Only a page of the child's half fails: its message must cross the pipe."""
+    registry = copy_registry(tmp_path / "data")
+    reg = load_directory(registry)
+    paths = sorted(site_jobs(reg, site_options(reg, registry, None, None, history=False)))
+    childs = [
+        p.split("/")[1]
+        for i, p in enumerate(paths)
+        if i % 2 == 1 and p.startswith("releases/") and p.endswith("/index.html")
+    ]
+    tag = next(t for t in childs if t != "index.html")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "release.html").write_text(
+        '{% extends "!default/release.html" %}{% block content %}'
+        f'{{% if release.tag == "{tag}" %}}{{{{ only_in_child.x }}}}{{% endif %}}'
+        "{% endblock %}"
+    )
+    with pytest.raises(RelregError, match="'only_in_child' is undefined"):
+        build_site(registry, tmp_path / "site", templates=templates, history=False)
+    assert not (tmp_path / "site").exists()
