@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .catalog import Catalog, IndexedCatalog, RegistryCatalog
 from .errors import RelregError
-from .loader import load_directory, require_registry
-from .registry import Registry
+
+if TYPE_CHECKING:  # imported where used: they import pydantic, which not every command needs
+    from .catalog import Catalog
+    from .registry import Registry
 
 
 @dataclass
@@ -31,6 +33,8 @@ class Session:
             from .gitsource import load_at
 
             return load_at(self.root, self.at)
+        from .loader import load_directory
+
         return load_directory(self.root)
 
     def catalog(self) -> Catalog:
@@ -41,6 +45,9 @@ class Session:
             from .feedclient import FeedCatalog
 
             return FeedCatalog(self.feed)
+        from .catalog import IndexedCatalog, RegistryCatalog
+        from .loader import require_registry
+
         if self.at:
             return RegistryCatalog(self.registry())
         require_registry(self.root)

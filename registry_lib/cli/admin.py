@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from .. import ops
-from ..environment import actor
 from ..errors import RelregError
 from .base import (
     _fail,
@@ -122,6 +120,8 @@ def import_stackrox(
       curl -s "$RR/v1/release?preload=true&includeRejected=true" > releases.json
       relreg import stackrox definitions.json releases.json --person roxbot=roxbot@redhat.com
     """
+    from .. import ops
+    from ..environment import actor
     from ..importer import import_stackrox as run_import
 
     session = _session()

@@ -7,17 +7,20 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from .. import ops
-from ..catalog import Catalog
-from ..environment import actor
 from ..errors import RelregError, ValidationFailed
-from ..query import Filters
 from ..session import Session
 from ..tags import KINDS
+
+if TYPE_CHECKING:
+    # Imported where used: they pull in pydantic, which commands such as
+    # ``validate --base`` load only once Git is already scanning the work tree.
+    from .. import ops
+    from ..catalog import Catalog
+    from ..query import Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,6 +112,8 @@ def filter_options(f: F) -> F:
 
 
 def _filters(kw: dict[str, Any]) -> Filters:
+    from ..query import Filters
+
     return Filters(
         prefix=kw.pop("prefix"),
         milestone=kw.pop("milestone"),
@@ -157,6 +162,7 @@ def _preflight(session: Session, git_commit: bool, git_push: bool) -> str:
     """Check Git can record the change before anything is written; return the committer."""
     if not (git_commit or git_push):
         return ""
+    from ..environment import actor
     from ..gitops import preflight
 
     preflight(session.root, git_push)

@@ -7,9 +7,7 @@ from typing import Any
 
 import click
 
-from .. import display, ops
-from ..environment import actor, now
-from ..query import describe
+from .. import display
 from .base import (
     _catalog,
     _emit_json,
@@ -38,6 +36,8 @@ def init(directory: Path | None, name: str, git_commit: bool, git_push: bool) ->
     Example:
       relreg init data --name "StackRox releases"
     """
+    from .. import ops
+
     session = _session()
     session.writable("init")
     if directory is not None:
@@ -89,6 +89,8 @@ def milestone_create(
     Example:
       relreg milestone create "Nightly passed" --expect BuildURL --expect NumberOfCIFailures
     """
+    from .. import ops
+
     session = _session()
     session.writable("milestone create")
     who = _preflight(session, git_commit, git_push)
@@ -167,6 +169,9 @@ def release_create(
       relreg release create 4.1.0 --commit 78057dba490233f41b4602f2b2e88775ab7fd4c9 \\
         --meta Image=quay.io/rhacs-eng/main:4.1.0 --git-push
     """
+    from .. import ops
+    from ..environment import actor, now
+
     session = _session()
     session.writable("release create")
     _preflight(session, git_commit, git_push)
@@ -202,6 +207,8 @@ def release_list(as_json: bool, **kw: Any) -> None:
     Example:
       relreg release list --prefix 3.74 --milestone "Nightly passed" --kind nightly
     """
+    from ..query import describe
+
     filters = _filters(kw)
     items = _catalog().releases(filters)
     if as_json:
@@ -226,6 +233,8 @@ def release_update(
     Example:
       relreg release update 4.1.0 --meta Notes=https://example.org/notes --unset Draft
     """
+    from .. import ops
+
     session = _session()
     session.writable("release update")
     who = _preflight(session, git_commit, git_push)
@@ -245,6 +254,9 @@ def release_reject(tag: str, reason: str, by: str | None, git_commit: bool, git_
     Example:
       relreg release reject 4.0.x-nightly-20230422 --reason "Data loss bug ROX-1234"
     """
+    from .. import ops
+    from ..environment import actor, now
+
     session = _session()
     session.writable("release reject")
     _preflight(session, git_commit, git_push)
@@ -281,6 +293,9 @@ def approve(
       relreg approve 3.74.x-nightly-20230323 "Nightly passed" \\
         --meta BuildURL=https://ci.example.org/run/1 --meta NumberOfCIFailures=0
     """
+    from .. import ops
+    from ..environment import actor, now
+
     session = _session()
     session.writable("approve")
     _preflight(session, git_commit, git_push)
@@ -302,6 +317,8 @@ def revoke(tag: str, milestone_name: str, git_commit: bool, git_push: bool) -> N
     Example:
       relreg revoke 3.74.x-nightly-20230323 "Nightly passed"
     """
+    from .. import ops
+
     session = _session()
     session.writable("revoke")
     who = _preflight(session, git_commit, git_push)
