@@ -81,7 +81,9 @@ class ReleaseEntry:
     def valid_approvals(self) -> list[Loaded[Approval]]:
         """Approvals whose files are valid, in approval-time order."""
         found = [a for a in self.approvals.values() if a.record is not None]
-        return sorted(found, key=lambda a: (_time(a.record.approved_at), a.path))  # type: ignore[union-attr]
+        if len(found) > 1:  # most releases have one approval or none: nothing to sort
+            found.sort(key=lambda a: (_time(a.record.approved_at), a.path))  # type: ignore[union-attr]
+        return found
 
 
 def _time(value: str) -> str:

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from ..errors import GitError, RelregError
@@ -29,7 +28,7 @@ from ..registry import Registry
 from ..rules import validate
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
-from .feed import feed_files
+from .feed import feed_jobs
 from .index import SiteIndex, build_index
 from .output import (
     MANIFEST,
@@ -187,8 +186,7 @@ def site_jobs(reg: Registry, options: SiteOptions, index: SiteIndex | None = Non
     from . import pages  # looked up at call time, so tests can replace page_jobs
 
     index = build_index(reg) if index is None else index
-    feed = feed_files(reg, options, index)
-    jobs = {path: Job(None, partial(bytes, data)) for path, data in feed.items()}
+    jobs = {path: Job(None, make) for path, make in feed_jobs(reg, options, index).items()}
     for path, job in pages.page_jobs(reg, options, index).items():
         if path in jobs:
             raise RelregError(f"internal error: the feed and the pages both write {path}")

@@ -6,6 +6,8 @@ so ``relreg … --json`` and the feed print the same objects in the same order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ..objects import definition_object
@@ -78,40 +80,59 @@ def releases_document(index: SiteIndex, found: list[ReleaseEntry]) -> bytes:
     return ('{\n  "releases": [\n    ' + items + "\n  ]\n}\n").encode("utf-8")
 
 
+Maker = Callable[[], bytes]
+
+
 class _Feed:
-    """Collects the documents of one build from the site index."""
+    """Collects how to make each document of one build from the site index.
+
+    Documents are made when written, not here: the big lists of a large registry then
+    live one at a time, and a forked writer makes only its own half.
+    """
 
     def __init__(self, index: SiteIndex) -> None:
         self.index = index
-        self.files: dict[str, bytes] = {}
+        self.files: dict[str, Maker] = {}
 
     def put(self, relpath: str, document: Any) -> None:
-        self.files[f"{API}/{relpath}"] = dump_json(document)
+        self.files[f"{API}/{relpath}"] = partial(dump_json, document)
 
     def releases(self, relpath: str, found: list[ReleaseEntry]) -> list[ReleaseEntry]:
         """Write ``{"releases": [...]}`` for a list, and return it."""
-        self.files[f"{API}/{relpath}"] = releases_document(self.index, found)
+        self.files[f"{API}/{relpath}"] = partial(releases_document, self.index, found)
         return found
 
     def latest(self, relpath: str, found: list[ReleaseEntry]) -> dict[str, Any] | None:
         """Write a latest.json when there is a release to name; return its object."""
         if not found:
             return None
-        self.files[f"{API}/{relpath}"] = (self.index.text(found[-1]) + "\n").encode("utf-8")
+        self.files[f"{API}/{relpath}"] = partial(release_document, self.index, found[-1])
         return self.index.obj(found[-1])
+
+
+def release_document(index: SiteIndex, entry: ReleaseEntry) -> bytes:
+    """One release object as a feed document."""
+    return (index.text(entry) + "\n").encode("utf-8")
 
 
 def feed_files(
     reg: Registry, options: SiteOptions, index: SiteIndex | None = None
 ) -> dict[str, bytes]:
     """Every machine-readable file of the site: ``api/v1/**``, ``feed.atom``, ``badges/**``."""
+    return {path: make() for path, make in feed_jobs(reg, options, index).items()}
+
+
+def feed_jobs(
+    reg: Registry, options: SiteOptions, index: SiteIndex | None = None
+) -> dict[str, Maker]:
+    """``feed_files``, each file as a function that makes it."""
     index = build_index(reg) if index is None else index
     feed = _Feed(index)
     slugs = index.slugs
 
     everything = index.everything
     for entry in everything:
-        feed.files[f"{API}/releases/{entry.tag}.json"] = (index.text(entry) + "\n").encode()
+        feed.files[f"{API}/releases/{entry.tag}.json"] = partial(release_document, index, entry)
     live = feed.releases("releases.json", index.live)
     feed.latest("latest.json", live)
     rejected = [e for e in everything if index.rejected(e)]
@@ -162,6 +183,6 @@ def feed_files(
     )
 
     files = dict(sorted(feed.files.items()))
-    files["feed.atom"] = atom_feed(reg, history, options)
-    files.update(badge_files(index))
+    files["feed.atom"] = partial(atom_feed, reg, history, options)
+    files.update((path, partial(bytes, data)) for path, data in badge_files(index).items())
     return files

@@ -37,6 +37,11 @@ from .views import (
 )
 
 RECENT_EVENTS = 20
+# The releases page and each milestone page list at most this many releases, newest
+# first: a table of every release is megabytes at 10,000 releases and more than a
+# browser can filter at 100,000. Channel pages list their whole channel, and the JSON
+# feed lists everything.
+LIST_LIMIT = 1000
 STATIC_FILES = ("static/site.css", "static/site.js")
 
 
@@ -77,9 +82,10 @@ class HomePage(Page):
 
 @dataclass(frozen=True, kw_only=True)
 class ReleasesPage(Page):
-    """releases/index.html: the filterable table."""
+    """releases/index.html: the filterable table of the newest ``LIST_LIMIT`` releases."""
 
     releases: list[ReleaseView]
+    total: int  # every release, rejected ones included; more than len(releases) when capped
     milestones: list[MilestoneView]
     channels: list[ChannelView]
     kinds: list[str]
@@ -100,6 +106,7 @@ class MilestonePage(Page):
     """milestones/<slug>/index.html."""
 
     milestone: MilestoneView
+    releases: list[ReleaseView]  # the newest ``LIST_LIMIT`` of ``milestone.releases``
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,7 +180,7 @@ def _page_makers(
     own inputs alone, so a change re-renders the pages it touches and not the whole site.
     """
     index = build_index(reg) if index is None else index
-    data: SiteData = gather(reg, index)
+    data: SiteData = gather(reg, index, RECENT_EVENTS)
     repo = github_repository(data.repository_url)
     commit_url = (
         f"{repo}/commit/{options.source_commit}" if repo and options.source_commit else None
@@ -207,7 +214,8 @@ def _page_makers(
             **common("releases/index.html"),
             title="Releases",
             nav="releases",
-            releases=data.releases,
+            releases=data.releases[:LIST_LIMIT],
+            total=len(data.releases),
             milestones=data.milestones,
             channels=data.channels,
             kinds=data.kinds,
@@ -274,14 +282,17 @@ def _page_makers(
         makers[f"releases/{release.tag}/index.html"] = release_page(release)
     for milestone in data.milestones:
         path = f"milestones/{milestone.slug}/index.html"
+        shown = milestone.releases[:LIST_LIMIT]
         if keys is not None:
-            keys[path] = fingerprint([shared, path, [digest(r) for r in milestone.releases]])
+            count = len(milestone.releases)
+            keys[path] = fingerprint([shared, path, [digest(r) for r in shown], count])
         makers[path] = partial(
             MilestonePage,
             **common(f"milestones/{milestone.slug}/index.html"),
             title=milestone.name,
             nav="milestones",
             milestone=milestone,
+            releases=shown,
         )
     for channel in data.channels:
         path = f"channels/{channel.name}/index.html"

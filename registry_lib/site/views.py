@@ -174,7 +174,7 @@ class SiteData:
     releases: list[ReleaseView]  # newest first, rejected included
     milestones: list[MilestoneView]  # requirements before the milestones that need them
     channels: list[ChannelView]  # newest channel first
-    events: list[Event]  # newest first
+    events: list[Event]  # newest first; only the newest ``recent`` when gather had a limit
     kinds: list[str]  # kinds that occur, in KINDS order
 
     def release(self, tag: str) -> ReleaseView | None:
@@ -207,8 +207,13 @@ def _channel_key(name: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in name.split("."))
 
 
-def gather(reg: Registry, index: SiteIndex | None = None) -> SiteData:
-    """Collect the pages' data from the registry (or from the build's index of it)."""
+def gather(
+    reg: Registry, index: SiteIndex | None = None, recent: int | None = None
+) -> SiteData:
+    """Collect the pages' data from the registry (or from the build's index of it).
+
+    ``recent`` limits the events to the newest ones, which is all the pages show.
+    """
     index = build_index(reg) if index is None else index
     views = []
     for entry in index.everything:
@@ -266,7 +271,7 @@ def gather(reg: Registry, index: SiteIndex | None = None) -> SiteData:
         releases=views,
         milestones=milestones,
         channels=channels,
-        events=_events(reg, views, index.events),
+        events=_events(reg, views, index.events, recent),
         kinds=[k for k in KINDS if k in present],
     )
 
@@ -276,11 +281,15 @@ def _repository_url(reg: Registry) -> str | None:
     return rec.repository_url if rec else None
 
 
-def _events(reg: Registry, views: list[ReleaseView], found: list[dict[str, Any]]) -> list[Event]:
+def _events(
+    reg: Registry, views: list[ReleaseView], found: list[dict[str, Any]], recent: int | None
+) -> list[Event]:
     """The feed's events (``site.events``), newest first, with names and details added."""
     by_tag = {v.tag: v for v in views}
-    out = []
+    out: list[Event] = []
     for e in reversed(found):
+        if recent is not None and len(out) >= recent:
+            break
         view = by_tag.get(e["tag"])
         if view is None:
             continue

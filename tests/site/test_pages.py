@@ -26,6 +26,7 @@ from pagekit import (
 )
 
 from registry_lib.errors import RelregError
+from registry_lib.site import pages
 from registry_lib.query import Filters, latest, list_releases
 from registry_lib.registry import Registry
 from registry_lib.site.context import SiteOptions
@@ -177,6 +178,36 @@ def test_milestone_page_lists_releases_newest_first(data_files: dict[str, bytes]
         'href="../../milestones/nightly-passed/index.html">Nightly passed</a>' in page
     )  # requires
     assert "soak 48h" in page
+
+
+def test_long_lists_show_the_newest_and_say_where_the_rest_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pages, "LIST_LIMIT", 3)
+    reg = data_registry()
+    files = build_pages(reg)
+    page = text(files, "releases/index.html")
+    rows = re.findall(r'<tr class="release-row[^"]*"[^>]*>\s*<th[^>]*><a[^>]*>([^<]+)</a>', page)
+    every = list_releases(reg, Filters(include_rejected=True))
+    assert rows == [e.tag for e in reversed(every)][:3]
+    assert f"The newest 3 of {len(every)} releases are listed here." in page
+    assert 'href="../channels/index.html">channel' in page
+    page = text(files, "milestones/nightly-passed/index.html")
+    reached = list_releases(reg, Filters(milestone="nightly-passed"))
+    tags = re.findall(r'<th scope="row"><a class="tag" href="[^"]+">([^<]+)</a>', page)
+    assert tags == [e.tag for e in reversed(reached)][:3]
+    assert f"The newest 3 of {len(reached)} are listed" in page
+    # channel pages still list their whole channel
+    channel = text(files, "channels/3.74/index.html")
+    in_channel = list_releases(reg, Filters(channel="3.74", include_rejected=True))
+    assert len(in_channel) > 3
+    assert all(f">{e.tag}</a>" in channel for e in in_channel)
+
+
+def test_lists_under_the_limit_have_no_note(data_files: dict[str, bytes]) -> None:
+    assert "are listed here" not in text(data_files, "releases/index.html")
+    assert "Every release, newest first" in text(data_files, "releases/index.html")
+    assert "The newest" not in text(data_files, "milestones/nightly-passed/index.html")
 
 
 def test_no_wall_clock(data_files: dict[str, bytes]) -> None:
