@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checks import Report
 from .findings import Finding
 from .gitsource import GitTreeSource, locate, resolve_rev
-from .gitutil import git_many
-from .loader import SubsetSource, load_directory, load_registry
-from .model import MilestoneDefinition
-from .registry import Loaded, Registry
-from .rules import validate
+from .worktree import changed_paths, start_scan
 
-
-def changed_paths(top: Path, prefix: str, base_sha: str) -> list[str]:
-    """Registry paths that differ between ``base_sha`` and the work tree, untracked included."""
-    where = prefix or "."
-    diff, untracked = git_many(
-        top,
-        ["diff", "--name-only", "--no-renames", "-z", base_sha, "--", where],
-        ["ls-files", "-z", "--others", "--exclude-standard", "--", where],
-    )
-    cut = len(prefix) + 1 if prefix else 0
-    return sorted({p[cut:] for p in (diff + untracked).split("\0") if p})
+if TYPE_CHECKING:
+    from .model import MilestoneDefinition
+    from .registry import Loaded, Registry
 
 
 def _scope(root: Path, changed: list[str]) -> list[str] | None:
@@ -60,8 +49,17 @@ def check_change(root: Path, base: str, check_authors: bool = False) -> Report:
     was merged. A change to registry.yaml or to a definition checks everything.
     """
     top, prefix = locate(root)
-    base_sha = resolve_rev(top, base)
-    scope = _scope(root, changed_paths(top, prefix, base_sha))
+    scan = start_scan(top)  # Git looks at the work tree while Python imports the rest
+    try:
+        base_sha = resolve_rev(top, base)
+    except BaseException:
+        if scan is not None:
+            scan.cancel()
+        raise
+    from .loader import SubsetSource, load_directory, load_registry
+    from .rules import validate
+
+    scope = _scope(root, changed_paths(top, prefix, base_sha, scan))
     old_scope = None if scope is None else ["registry.yaml", "milestones", *scope]
     old = load_registry(GitTreeSource(top, base_sha, prefix, old_scope))
     new = load_directory(root) if scope is None else load_registry(SubsetSource(root, scope))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import GitError, RelregError
 from .gitutil import git, git_bytes, repo_root
-from .loader import SourceFile, load_registry
-from .registry import Registry
+
+if TYPE_CHECKING:  # the loader imports pydantic: not needed to locate a repository
+    from .loader import SourceFile
+    from .registry import Registry
 
 
 def locate(root: Path) -> tuple[Path, str]:
@@ -86,6 +89,8 @@ class GitTreeSource:
 
     def files(self) -> Iterator[SourceFile]:
         """Files under the registry's layout folders, as ``DirectorySource`` lists them."""
+        from .loader import SourceFile
+
         for path, mode, _ in sorted(self._entries):
             top = path.split("/", 1)[0]
             if path == "registry.yaml" or top in ("milestones", "releases"):
@@ -107,4 +112,6 @@ def source_at(root: Path, rev: str) -> GitTreeSource:
 
 def load_at(root: Path, rev: str) -> Registry:
     """The registry as it was at ``rev``."""
+    from .loader import load_registry
+
     return load_registry(source_at(root, rev))

@@ -1,0 +1,227 @@
+"""``validate --base`` finds changed files through a private index: never a different answer.
+
+Every check compares the fast answer (``git status`` on relreg's private copy of the index,
+with Git's untracked cache) with the plain one (``git diff BASE`` + ``git ls-files
+--others``) after changing the work tree, the index and HEAD behind the copy's back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from gitkit import (  # noqa: F401 (fixtures are used by name)
+    Repo,
+    git_env_fixture,
+    make_repo_fixture,
+    registry_repo_fixture,
+    relreg_fixture,
+)
+
+from registry_lib import worktree
+
+APPROVAL = (
+    "milestone: Nightly passed\ntag: {tag}\napprover: qa@example.org\n"
+    "approved_at: 2024-05-01T10:00:00Z\nmetadata:\n  BuildURL: https://ci.example.org/9\n"
+    '  NumberOfCIFailures: "0"\n'
+)
+REL = "data/releases/4.0/4.0.0"
+
+
+@pytest.fixture(name="cache")
+def cache_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "relreg-cache"
+    monkeypatch.setenv("RELREG_CACHE_DIR", str(folder))
+    return folder
+
+
+def fast(repo: Repo, base: str = "HEAD", prefix: str = "data") -> list[str]:
+    """The answer through the private index (building it when needed)."""
+    scan = worktree.start_scan(repo.path)
+    assert scan is not None
+    return worktree.changed_paths(repo.path, prefix, repo.head(base), scan)
+
+
+def plain(repo: Repo, base: str = "HEAD", prefix: str = "data") -> list[str]:
+    return worktree.plain_changed_paths(repo.path, prefix, repo.head(base))
+
+
+def same(repo: Repo, base: str = "HEAD", prefix: str = "data") -> list[str]:
+    """Both answers, twice (building the copy, then using it); they must agree."""
+    expected = plain(repo, base, prefix)
+    assert fast(repo, base, prefix) == expected
+    assert fast(repo, base, prefix) == expected
+    return expected
+
+
+def copies(cache: Path) -> list[Path]:
+    return sorted((cache / "git-index").glob("*.index"))
+
+
+def test_untracked_edited_and_deleted_files_behind_the_copy(
+    registry_repo: Repo, cache: Path
+) -> None:
+    repo = registry_repo
+    assert same(repo) == []
+    assert len(copies(cache)) == 1
+    repo.write(f"{REL}/approvals/nightly-passed.yaml", APPROVAL.format(tag="4.0.0"))
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    # A new release folder, two levels of new folders at once.
+    repo.write("data/releases/5.0/5.0.0/release.yaml", "tag: 5.0.0\n")
+    repo.write("data/releases/5.0/5.0.0/approvals/x.yaml", "x: 1\n")
+    assert "releases/5.0/5.0.0/approvals/x.yaml" in same(repo)
+    # An edit in place that keeps the size, and one that keeps the size and the mtime.
+    release = repo.path / REL / "release.yaml"
+    text = release.read_text()
+    stat = release.stat()
+    release.write_text(text.replace("4.0.0", "4.0.1", 1))
+    assert "releases/4.0/4.0.0/release.yaml" in same(repo)
+    release.write_text(text.replace("4.0.0", "4.0.2", 1))
+    os.utime(release, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert "releases/4.0/4.0.0/release.yaml" in same(repo)
+    release.write_text(text)  # back to the committed content: no longer a change
+    assert "releases/4.0/4.0.0/release.yaml" not in same(repo)
+    (repo.path / REL / "approvals" / "build-green.yaml").unlink()
+    assert "releases/4.0/4.0.0/approvals/build-green.yaml" in same(repo)
+    (repo.path / "data/releases/5.0/5.0.0/approvals/x.yaml").unlink()
+    assert "releases/5.0/5.0.0/approvals/x.yaml" not in same(repo)
+
+
+def test_gitignore_rules_and_their_changes(registry_repo: Repo, cache: Path) -> None:
+    repo = registry_repo
+    repo.write(f"{REL}/notes.txt", "draft\n")
+    repo.write(f"{REL}/approvals/scratch.yaml", "x: 1\n")
+    assert same(repo) == [
+        "releases/4.0/4.0.0/approvals/scratch.yaml",
+        "releases/4.0/4.0.0/notes.txt",
+    ]
+    repo.write("data/.gitignore", "*.txt\n")  # ignores an untracked file the copy has seen
+    assert same(repo) == [".gitignore", "releases/4.0/4.0.0/approvals/scratch.yaml"]
+    repo.write(".git/info/exclude", "scratch.yaml\n")
+    assert same(repo) == [".gitignore"]
+    (repo.path / "data/.gitignore").unlink()
+    assert same(repo) == ["releases/4.0/4.0.0/notes.txt"]
+    # A tracked file that an ignore rule matches still counts when it changes.
+    repo.write(".git/info/exclude", "*.yaml\n")
+    release = repo.path / REL / "release.yaml"
+    release.write_text(release.read_text() + "# note\n")
+    assert same(repo) == ["releases/4.0/4.0.0/notes.txt", "releases/4.0/4.0.0/release.yaml"]
+
+
+def test_staged_changes_replace_the_copy(registry_repo: Repo, cache: Path) -> None:
+    repo = registry_repo
+    assert same(repo) == []
+    before = copies(cache)
+    approval = f"{REL}/approvals/nightly-passed.yaml"
+    repo.write(approval, APPROVAL.format(tag="4.0.0"))
+    repo.git("add", approval)
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    assert copies(cache) != before and len(copies(cache)) == 1  # the old copy is gone
+    (repo.path / approval).unlink()  # staged, then deleted: not in the work tree
+    assert same(repo) == []
+    repo.write(approval, APPROVAL.format(tag="4.0.0"))
+    # Forced past an ignore rule: tracked, so it counts; removed from the index again,
+    # ignored, so it does not.
+    repo.write(".git/info/exclude", "nightly-passed.yaml\n")
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    repo.git("rm", "-q", "--cached", approval)
+    assert same(repo) == []
+    repo.git("add", "-f", approval)
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    # A committed file removed from the index but left on disk.
+    repo.git("rm", "-q", "--cached", f"{REL}/release.yaml")
+    assert "releases/4.0/4.0.0/release.yaml" in same(repo)
+
+
+def test_moved_head_and_other_bases(registry_repo: Repo, cache: Path) -> None:
+    repo = registry_repo
+    approval = f"{REL}/approvals/nightly-passed.yaml"
+    repo.write(approval, APPROVAL.format(tag="4.0.0"))
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    repo.commit("Approve 4.0.0 for Nightly passed")
+    assert same(repo) == []
+    assert same(repo, "HEAD~1") == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    first = repo.shas["init"]
+    assert same(repo, first) == plain(repo, first) != []
+    # Committed since the base, then changed back in the work tree: not a change.
+    (repo.path / approval).unlink()
+    assert same(repo, "HEAD~1") == []
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    # A change staged, then undone in the work tree only.
+    repo.git("checkout", "-q", "--", approval)
+    release = repo.path / REL / "release.yaml"
+    text = release.read_text()
+    release.write_text(text + "# staged\n")
+    repo.git("add", str(release))
+    release.write_text(text)
+    assert same(repo) == []
+    assert same(repo, "HEAD~1") == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    assert same(repo) == []
+
+
+def test_registry_at_the_repository_top_and_other_folders(
+    make_repo: Callable[[str], Repo], cache: Path
+) -> None:
+    repo = make_repo("top")
+    repo.write("registry.yaml", "name: Top\n")
+    repo.write("README.md", "hello\n")
+    repo.commit("Create")
+    repo.write("releases/1.0/1.0.0/release.yaml", "tag: 1.0.0\n")
+    repo.write("README.md", "changed\n")
+    assert same(repo, prefix="") == ["README.md", "releases/1.0/1.0.0/release.yaml"]
+    repo.write("other/file.txt", "x\n")
+    repo.write("data/registry.yaml", "name: Sub\n")
+    assert same(repo, prefix="data") == ["registry.yaml"]
+
+
+def test_damaged_or_unusable_copy_falls_back_to_the_plain_scan(
+    registry_repo: Repo, cache: Path
+) -> None:
+    repo = registry_repo
+    repo.write(f"{REL}/approvals/nightly-passed.yaml", APPROVAL.format(tag="4.0.0"))
+    expected = same(repo)
+    (copy,) = copies(cache)
+    copy.write_bytes(copy.read_bytes()[:100] + b"garbage" + copy.read_bytes()[107:])
+    assert fast(repo) == expected
+    assert not copy.exists()  # deleted, so the next run makes a new one
+    assert same(repo) == expected
+    (copy,) = copies(cache)
+    copy.write_bytes(b"")
+    assert fast(repo) == expected
+    os.environ["RELREG_NO_CACHE"] = "1"
+    try:
+        assert worktree.start_scan(repo.path) is None
+    finally:
+        del os.environ["RELREG_NO_CACHE"]
+
+
+def test_the_users_index_is_never_touched(registry_repo: Repo, cache: Path, relreg) -> None:
+    repo = registry_repo
+    index = repo.path / ".git" / "index"
+    repo.write(f"{REL}/approvals/nightly-passed.yaml", APPROVAL.format(tag="4.0.0"))
+    (repo.path / REL / "release.yaml").touch()  # stale stat data Git would like to refresh
+    before = index.read_bytes(), index.stat().st_mtime_ns, index.stat().st_ino
+    for _ in range(2):
+        result = relreg(repo, "validate", "--base", "HEAD")
+        assert result.code == 0, result.err
+        assert "approves 4.0.0 for Nightly passed" in result.out
+    assert (index.read_bytes(), index.stat().st_mtime_ns, index.stat().st_ino) == before
+    assert not (repo.path / ".git" / "index.lock").exists()
+    assert len(copies(cache)) == 1
+
+
+def test_validate_base_reports_the_same_with_and_without_the_copy(
+    registry_repo: Repo, cache: Path, relreg
+) -> None:
+    repo = registry_repo
+    repo.write(f"{REL}/approvals/nightly-passed.yaml", APPROVAL.format(tag="4.0.1"))
+    repo.write("data/releases/4.1/4.1.0-rc.1/stray.yml", "x: 1\n")
+    (repo.path / "data/releases/4.1/4.1.0-rc.2/release.yaml").unlink()
+    plain_run = relreg(repo, "validate", "--base", "HEAD", env={"RELREG_NO_CACHE": "1"})
+    assert plain_run.code == 1
+    for _ in range(2):
+        run = relreg(repo, "validate", "--base", "HEAD")
+        assert (run.code, run.out, run.err) == (plain_run.code, plain_run.out, plain_run.err)
