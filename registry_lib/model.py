@@ -60,7 +60,7 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)  # every timestamp of 100,000 releases and their approvals
 def normalize_timestamp(value: str) -> str:
     """Return the canonical UTC form of an RFC 3339 timestamp (fractions dropped)."""
     return format_timestamp(parse_timestamp(value))

@@ -241,8 +241,10 @@ def _page_makers(
     def digest(release: ReleaseView) -> str:
         found = digests.get(release.tag)
         if found is None:
-            # the object's feed text names every field: same text, same object
-            text = index.tag_text(release.tag).encode("utf-8")
+            # The object holds only dicts, lists, str, int, bool and None, whose repr
+            # names every key and value in order: same repr, same object. repr is C
+            # code; the feed's indented JSON text is made later, where it is written.
+            text = repr(index.objects[release.tag]).encode("utf-8")
             found = digests[release.tag] = hashlib.sha256(text).hexdigest()
         return found
 
