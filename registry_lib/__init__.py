@@ -93,13 +93,33 @@ __all__ = [
 ]
 
 
+# Submodules that importing the package used to load, so ``registry_lib.loader`` still works.
+_SUBMODULES = frozenset(
+    {
+        "errors",
+        "fastyaml",
+        "findings",
+        "loader",
+        "model",
+        "objects",
+        "query",
+        "registry",
+        "rules",
+        "tags",
+        "yamlio",
+    }
+)
+
+
 def __getattr__(name: str) -> object:
     """Import an exported name's module on first use (PEP 562)."""
+    from importlib import import_module
+
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
