@@ -207,9 +207,7 @@ def _channel_key(name: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in name.split("."))
 
 
-def gather(
-    reg: Registry, index: SiteIndex | None = None, recent: int | None = None
-) -> SiteData:
+def gather(reg: Registry, index: SiteIndex | None = None, recent: int | None = None) -> SiteData:
     """Collect the pages' data from the registry (or from the build's index of it).
 
     ``recent`` limits the events to the newest ones, which is all the pages show.
