@@ -37,6 +37,7 @@ from .gitutil import NO_GIT, _failure, git_many
 # instead of naming each path (command lines have a length limit).
 MAX_PATHSPECS = 1000
 STALE_LOCK_SECONDS = 600
+SAVE_AFTER_SECONDS = 300
 # Settings for the private index only: keep it one plain file with a checksum, and let
 # Git save its untracked cache (for every file: the plain answer lists each one).
 STATUS_CONFIG = [
@@ -113,6 +114,15 @@ def _copy(index: Path, digest: str, target: Path) -> bool:
     return True
 
 
+def _remember_checked(private: Path, key: str) -> None:
+    """Note that the private index with this stat key passed its checksum."""
+    record = private.with_suffix(".ok")
+    tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        tmp.write_text(key)
+        os.replace(tmp, record)
+
+
 def _intact(content: bytes, algorithm: str) -> bool:
     """True when an index file ends with the hash of the rest (Git does not check on read)."""
     size = hashlib.new(algorithm).digest_size
@@ -123,13 +133,27 @@ def _intact(content: bytes, algorithm: str) -> bool:
 class Scan:
     """``git status`` on the private index, started early and read when needed.
 
-    ``content`` is the private index as read just before Git started: its checksum is
-    verified while Git runs, and a damaged copy makes the answer an error.
+    ``content`` is the private index as read just before Git started, unless it was checked
+    before with the same stat key (``checked``): its checksum is verified while Git runs,
+    and a damaged copy makes the answer an error. ``save`` lets Git rewrite the copy.
     """
 
-    def __init__(self, top: Path, head: str, private: Path, content: bytes | None) -> None:
-        self.top, self.head, self.private, self.content = top, head, private, content
-        self.env = {**os.environ, "GIT_INDEX_FILE": str(private), "GIT_OPTIONAL_LOCKS": "1"}
+    def __init__(
+        self,
+        top: Path,
+        head: str,
+        private: Path,
+        content: bytes | None,
+        checked: str = "",
+        save: bool = True,
+    ) -> None:
+        self.top, self.head, self.private = top, head, private
+        self.content, self.checked = content, checked
+        self.env = {
+            **os.environ,
+            "GIT_INDEX_FILE": str(private),
+            "GIT_OPTIONAL_LOCKS": "1" if save else "0",
+        }
         command = ["git"]
         for setting in STATUS_CONFIG:
             command += ["-c", setting]
@@ -167,6 +191,7 @@ class Scan:
                 if between is not None:
                     between.communicate()
                 raise GitError(f"the private index {self.private} is damaged")
+            _remember_checked(self.private, self.checked)
         out, err = self.proc.communicate()
         if self.proc.returncode != 0:
             if between is not None:
@@ -202,6 +227,23 @@ class Scan:
         return _relative(prefix, untracked + differ)
 
 
+def _stat_key(st: os.stat_result) -> str:
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _read_unverified(private: Path) -> tuple[bytes | None, str]:
+    """The private index's bytes when they need checking (None: checked as they are now),
+    and the file's stat key; raises OSError when it is missing."""
+    with open(private, "rb") as fh:
+        key = _stat_key(os.fstat(fh.fileno()))
+        try:
+            if private.with_suffix(".ok").read_text() == key:
+                return None, key
+        except OSError:
+            pass
+        return fh.read(), key
+
+
 def start_scan(top: Path) -> Scan | None:
     """Start ``git status`` on the private index; None when only the plain scan can answer.
 
@@ -225,27 +267,35 @@ def start_scan(top: Path) -> Scan | None:
     folder = private_index_folder()
     private = folder / f"{key}-{digest}.index"
     try:
-        content: bytes | None = private.read_bytes()
+        content, checked = _read_unverified(private)
+        fresh = False
     except OSError:
-        content = None
-    if content is None or not content.rstrip(b"\0"):
+        fresh = True
+    if fresh or (content is not None and not content.rstrip(b"\0")):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
             return None
         if not _copy(index, digest, private):
             return None
-        content = None  # a fresh copy of the user's index needs no check
-        for old in folder.glob(f"{key}-*.index"):  # copies of earlier states of this index
-            if old != private:
+        fresh, content, checked = True, None, ""  # a fresh copy of the user's index
+        for old in folder.glob(f"{key}-*"):  # copies of earlier states of this index
+            if old.name.split(".", 1)[0] != private.stem:
                 with contextlib.suppress(OSError):
                     old.unlink()
     lock = private.with_name(private.name + ".lock")
     with contextlib.suppress(OSError):
         if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
             lock.unlink()  # left by a relreg that was killed; Git would never save again
+    # Git saves what it learnt (the untracked cache, refreshed stats) into a fresh copy, and
+    # into an older one now and then: saving costs more than the few folders that changed.
     try:
-        return Scan(top, head, private, content)
+        age = time.time() - private.stat().st_mtime
+    except OSError:
+        return None
+    save = fresh or age > SAVE_AFTER_SECONDS
+    try:
+        return Scan(top, head, private, content, checked, save)
     except GitError:
         return None
 
@@ -260,6 +310,7 @@ def changed_paths(top: Path, prefix: str, base_sha: str, scan: Scan | None = Non
         try:
             return scan.changed_paths(prefix, base_sha)
         except GitError:
-            with contextlib.suppress(OSError):
-                scan.private.unlink()
+            for damaged in (scan.private, scan.private.with_suffix(".ok")):
+                with contextlib.suppress(OSError):
+                    damaged.unlink()
     return plain_changed_paths(top, prefix, base_sha)
