@@ -225,3 +225,35 @@ def test_validate_base_reports_the_same_with_and_without_the_copy(
     for _ in range(2):
         run = relreg(repo, "validate", "--base", "HEAD")
         assert (run.code, run.out, run.err) == (plain_run.code, plain_run.out, plain_run.err)
+
+
+def test_a_lock_left_by_a_killed_run_is_cleared(registry_repo: Repo, cache: Path) -> None:
+    repo = registry_repo
+    assert same(repo) == []
+    (copy,) = copies(cache)
+    lock = copy.with_name(copy.name + ".lock")
+    lock.write_bytes(b"")
+    assert same(repo) == []
+    assert lock.exists()  # recent: another relreg may be saving the copy right now
+    os.utime(lock, (0, 0))
+    repo.write(f"{REL}/approvals/nightly-passed.yaml", APPROVAL.format(tag="4.0.0"))
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    assert not lock.exists()
+
+
+def test_an_index_chosen_with_git_index_file_is_the_one_mirrored(
+    registry_repo: Repo, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = registry_repo
+    approval = f"{REL}/approvals/nightly-passed.yaml"
+    repo.write(approval, APPROVAL.format(tag="4.0.0"))
+    repo.write(".git/info/exclude", "nightly-passed.yaml\n")
+    assert same(repo) == []
+    other = repo.path / ".git" / "other-index"
+    other.write_bytes((repo.path / ".git" / "index").read_bytes())
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other))
+    repo.env = {**repo.env, "GIT_INDEX_FILE": str(other)}
+    repo.git("add", "-f", approval)  # staged in the other index only
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    assert same(repo) == []
