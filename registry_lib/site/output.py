@@ -30,6 +30,7 @@ from typing import Any
 
 from ..errors import RelregError
 from ..loader import can_fork
+from .index import dumps_indented
 from .pages import Job
 
 MANIFEST = ".relreg-manifest.json"
@@ -59,7 +60,8 @@ class Manifest:
             "inputs": dict(sorted(self.inputs.items())),
             "mtime": self.mtime,
         }
-        return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+        # the json module's indenting encoder is pure Python: 0.2 s at 10k releases
+        return (dumps_indented(doc) + "\n").encode("utf-8")
 
 
 def read_manifest(out: Path) -> Manifest | None:
