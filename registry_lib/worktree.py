@@ -166,9 +166,9 @@ class Scan:
             raise GitError(NO_GIT) from exc
 
     def cancel(self) -> None:
-        """Stop Git when its answer is no longer needed (the lock file goes with it)."""
+        """Stop Git when its answer is no longer needed (on SIGTERM Git removes its lock)."""
         if self.proc.poll() is None:
-            self.proc.kill()
+            self.proc.terminate()
         self.proc.communicate()
 
     def changed_paths(self, prefix: str, base_sha: str) -> list[str]:

@@ -175,6 +175,33 @@ def test_registry_at_the_repository_top_and_other_folders(
     repo.write("other/file.txt", "x\n")
     repo.write("data/registry.yaml", "name: Sub\n")
     assert same(repo, prefix="data") == ["registry.yaml"]
+    repo.commit("More")
+    repo.write("releases/1.0/1.0.1/release.yaml", "tag: 1.0.1\n")
+    assert same(repo, "HEAD~1", prefix="") == [
+        "README.md",
+        "data/registry.yaml",
+        "other/file.txt",
+        "releases/1.0/1.0.0/release.yaml",
+        "releases/1.0/1.0.1/release.yaml",
+    ]
+    assert same(repo, "HEAD~1", prefix="data") == ["registry.yaml"]
+
+
+def test_many_candidates_are_checked_against_the_base_all_at_once(
+    registry_repo: Repo, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = registry_repo
+    monkeypatch.setattr(worktree, "MAX_PATHSPECS", 1)
+    (repo.path / REL / "approvals" / "build-green.yaml").unlink()
+    release = repo.path / REL / "release.yaml"
+    release.write_text(release.read_text() + "# note\n")
+    repo.write(f"{REL}/approvals/nightly-passed.yaml", APPROVAL.format(tag="4.0.0"))
+    assert same(repo, repo.shas["release-4.0.0"]) == [
+        "releases/4.0/4.0.0/approvals/nightly-passed.yaml",
+        "releases/4.0/4.0.0/release.yaml",
+        "releases/4.1/4.1.0-rc.1/release.yaml",
+        "releases/4.1/4.1.0-rc.2/release.yaml",
+    ]
 
 
 def test_damaged_or_unusable_copy_falls_back_to_the_plain_scan(
