@@ -115,8 +115,18 @@ def _file(root: Path) -> Path:
 
 def read(root: Path) -> dict[str, Any] | None:
     """The cached payload for this registry, or None when missing, stale-format or damaged."""
+    return read_file(_file(root))
+
+
+def write(root: Path, payload: dict[str, Any]) -> None:
+    """Store the payload atomically; a cache that cannot be written is simply skipped."""
+    write_file(_file(root), payload)
+
+
+def read_file(target: Path) -> dict[str, Any] | None:
+    """A payload written by ``write_file``, or None when missing, damaged or from other code."""
     try:
-        blob = _file(root).read_bytes()
+        blob = target.read_bytes()
     except OSError:
         return None
     checksum, body = blob[:32], blob[32:]
@@ -131,11 +141,10 @@ def read(root: Path) -> dict[str, Any] | None:
     return payload
 
 
-def write(root: Path, payload: dict[str, Any]) -> None:
-    """Store the payload atomically; a cache that cannot be written is simply skipped."""
+def write_file(target: Path, payload: dict[str, Any]) -> None:
+    """Store a payload (plain data) with its checksum and relreg's code version, atomically."""
     payload = {**payload, "version": _version_key()}
     body = marshal.dumps(payload)
-    target = _file(root)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(f".{os.getpid()}.tmp")

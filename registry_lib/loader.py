@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from .errors import RelregError
 from .findings import Finding
 from .model import Approval, MilestoneDefinition, Record, RegistryConfig, Release
+from .recordcache import RecordCache, signature
 from .registry import Loaded, Registry, ReleaseEntry
 from .tags import TAG_CHARS
 from .yamlio import MAX_BYTES, Document, parse
@@ -81,6 +82,10 @@ class DirectorySource:
                 yield from self._walk(entry.path, path)
             else:
                 yield SourceFile(path)
+
+    def path_of(self, path: str) -> str:
+        """The file system path of a registry path."""
+        return self._prefix + path
 
     def read(self, path: str) -> bytes:
         """Read a file, refusing anything over the size limit without reading it all."""
@@ -266,8 +271,15 @@ def load_files(
     return out
 
 
-def load_registry(source: FileSource, parallel: bool = True) -> Registry:
-    """Load every file of a registry; problems become ``registry.findings``."""
+def load_registry(
+    source: FileSource, parallel: bool = True, cache: RecordCache | None = None
+) -> Registry:
+    """Load every file of a registry; problems become ``registry.findings``.
+
+    With a ``cache`` (a directory source only), release and approval files whose stat
+    is unchanged since the cache was filled are taken from it unread; the rest are
+    loaded and, when valid, remembered (see ``recordcache``).
+    """
     reg = Registry()
     findings: list[Finding] = []
     add = findings.append
@@ -301,7 +313,11 @@ def load_registry(source: FileSource, parallel: bool = True) -> Registry:
             places.append(("approval", parts[1], parts[2], parts[4][: -len(".yaml")]))
         elif parts[-1] not in IGNORED_NAMES:
             add(_stray(f.path))
-    for place, (loaded, found) in zip(places, load_files(source, jobs, parallel), strict=True):
+    if cache is not None:
+        results = _load_cached(source, jobs, parallel, cache)
+    else:
+        results = load_files(source, jobs, parallel)
+    for place, (loaded, found) in zip(places, results, strict=True):
         findings.extend(found)
         if place[0] == "config":
             reg.config = loaded
@@ -322,6 +338,36 @@ def load_registry(source: FileSource, parallel: bool = True) -> Registry:
         )
     reg.findings = findings
     return reg
+
+
+def _load_cached(
+    source: FileSource,
+    jobs: list[tuple[str, type[Record]]],
+    parallel: bool,
+    cache: RecordCache,
+) -> list[tuple[Loaded[Any], list[Finding]]]:
+    """``load_files`` with unchanged files taken from ``cache``; the cache is then saved."""
+    assert isinstance(source, DirectorySource), "the record cache needs files on disk"
+    results: list[tuple[Loaded[Any], list[Finding]] | None] = []
+    missed: list[int] = []
+    sigs = []
+    for i, (path, model) in enumerate(jobs):
+        sig = signature(source.path_of(path))
+        sigs.append(sig)
+        hit = cache.get(path, model, sig)
+        if hit is None:
+            results.append(None)
+            missed.append(i)
+        else:
+            record, lines = hit
+            results.append((Loaded(path, record, lines), []))
+    loaded = load_files(source, [jobs[i] for i in missed], parallel)
+    for i, (item, found) in zip(missed, loaded, strict=True):
+        results[i] = (item, found)
+        if item.record is not None and not found:
+            cache.put(item.path, sigs[i], item.record, item.lines)
+    cache.save()
+    return [r for r in results if r is not None]
 
 
 def _entry(reg: Registry, channel: str, tag: str, add: Callable[[Finding], None]) -> ReleaseEntry:
@@ -366,7 +412,8 @@ def require_registry(root: Path) -> None:
         )
 
 
-def load_directory(root: Path) -> Registry:
-    """Load the registry in directory ``root``."""
+def load_directory(root: Path, *, cached: bool = False) -> Registry:
+    """Load the registry in directory ``root``; ``cached`` uses the record cache."""
     require_registry(root)
-    return load_registry(DirectorySource(root))
+    cache = RecordCache.open(root) if cached else None
+    return load_registry(DirectorySource(root), cache=cache)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,14 @@ _RELREG_ENV = (
     "RELREG_DEBUG",
     "GITHUB_STEP_SUMMARY",
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """relreg's caches go to a folder of the test session, never to the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RELREG_CACHE_DIR", str(tmp_path_factory.mktemp("relreg-cache")))
+        yield
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ from pagekit import (
 )
 
 from registry_lib.errors import RelregError
-from registry_lib.site import pages
 from registry_lib.query import Filters, latest, list_releases
 from registry_lib.registry import Registry
+from registry_lib.site import pages
 from registry_lib.site.context import SiteOptions
 from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env, linkify, render
 
