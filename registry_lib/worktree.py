@@ -9,7 +9,9 @@ file stats saved in it: Git then only stats files and folders instead of reading
 The copy's file name carries a fingerprint of the user's index (its checksum, size, times
 and inode), so any change to the user's index (``git add``, commit, checkout) makes relreg
 copy it again: the copy always has the user's entries, so it tracks and ignores exactly
-the files the user's index does. Git guards the untracked cache itself (folder times,
+the files the user's index does. Making a copy costs a full scan and writing it, so it is
+made the second time relreg sees a state of the index; the first time (and always in a
+one-off CI clone) the plain scan answers. Git guards the untracked cache itself (folder times,
 ``.gitignore`` contents, exclude files). The copy never touches ``.git/index`` or its lock.
 Whatever goes wrong with it (missing, damaged, unwritable cache) falls back to the plain
 scan, and a damaged copy is deleted.
@@ -272,17 +274,24 @@ def start_scan(top: Path) -> Scan | None:
     except OSError:
         fresh = True
     if fresh or (content is not None and not content.rstrip(b"\0")):
+        seen = private.with_suffix(".seen")
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob(f"{key}-*"):  # files about earlier states of this index
+                if old.name.split(".", 1)[0] != private.stem:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+            if not seen.exists():
+                # Making the copy costs a full scan plus writing it, more than the plain
+                # scan: only do it once this index is seen twice (never in a one-off CI
+                # clone, once per state of the index on a workstation).
+                seen.touch()
+                return None
         except OSError:
             return None
         if not _copy(index, digest, private):
             return None
         fresh, content, checked = True, None, ""  # a fresh copy of the user's index
-        for old in folder.glob(f"{key}-*"):  # copies of earlier states of this index
-            if old.name.split(".", 1)[0] != private.stem:
-                with contextlib.suppress(OSError):
-                    old.unlink()
     lock = private.with_name(private.name + ".lock")
     with contextlib.suppress(OSError):
         if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
