@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from .errors import GitError
 
@@ -93,3 +94,57 @@ def git_many(cwd: Path, *commands: list[str]) -> list[str]:
             raise _failure(args[0], proc.returncode, err)
         outputs.append(out.decode("utf-8", "replace"))
     return outputs
+
+
+class PendingGit:
+    """Read-only git commands running in the background; ``result`` waits for them.
+
+    Their output goes to temporary files, not pipes, so a long log never stalls waiting
+    for a reader while the caller does other work (no threads: the loader may fork).
+    """
+
+    def __init__(self, cwd: Path, commands: list[list[str]]) -> None:
+        import tempfile
+
+        self.commands = commands
+        self.files: list[tuple[Any, Any]] = []
+        self.procs: list[subprocess.Popen[bytes]] = []
+        try:
+            for args in commands:
+                # closed in cancel(): they outlive this constructor
+                out = tempfile.TemporaryFile()  # noqa: SIM115
+                err = tempfile.TemporaryFile()  # noqa: SIM115
+                self.files.append((out, err))
+                self.procs.append(subprocess.Popen(["git", *args], cwd=cwd, stdout=out, stderr=err))
+        except FileNotFoundError as exc:
+            self.cancel()
+            raise GitError(NO_GIT) from exc
+        except BaseException:
+            self.cancel()
+            raise
+
+    def result(self) -> list[str]:
+        """Each command's standard output, in order; GitError when one failed."""
+        try:
+            outputs = []
+            for args, proc, (out, err) in zip(self.commands, self.procs, self.files, strict=True):
+                proc.wait()
+                out.seek(0)
+                err.seek(0)
+                if proc.returncode != 0:
+                    raise _failure(args[0], proc.returncode, err.read())
+                outputs.append(out.read().decode("utf-8", "replace"))
+            return outputs
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop what still runs and drop the output files."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait()
+        for out, err in self.files:
+            out.close()
+            err.close()
+        self.procs, self.files = [], []

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import NotFoundError
+from .errors import GitError, NotFoundError
 from .gitsource import locate
-from .gitutil import git
+from .gitutil import PendingGit, git
 from .model import normalize_timestamp
 
 _PR = re.compile(r"(?:\(#(\d+)\)|[Pp]ull request #(\d+)|!(\d+)\b)")
@@ -29,66 +29,94 @@ def collect(root: Path, tag: str | None = None) -> dict[str, list[dict[str, Any]
     Two ``git log`` passes in all, however many releases: one for the files each commit
     touched, one (``-G``) for the commits that added or removed a rejection.
     """
-    top, prefix = locate(root)
-    base = f"{prefix}/releases" if prefix else "releases"
-    if tag is not None:
-        base = f"{base}/*/{tag}/*"
-    try:
-        git(top, "rev-parse", "--verify", "--quiet", "HEAD")
-    except Exception:
-        return {}
-    log = git(
-        top,
-        "log",
-        "--reverse",
-        "--no-renames",
-        "--name-status",
-        f"--format={_SEP}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%s",
-        "--",
-        base,
-    )
-    rejecting = _rejecting(top, base)
-    merged = _merged_pull_requests(top)
-    cut = len(prefix) + 1 if prefix else 0
-    out: dict[str, list[dict[str, Any]]] = {}
-    for block in log.split(_SEP)[1:]:
-        header, *changes = block.strip("\n").split("\n")
-        sha, name, email, when, subject = header.split(_FIELD)
-        seen: set[tuple[str, str, str | None]] = set()
-        for line in changes:
-            if not line.strip():
-                continue
-            status, _, path = line.partition("\t")
-            parts = path[cut:].split("/")
-            if len(parts) < 4 or parts[0] != "releases":
-                continue
-            release_tag = parts[2]
-            action, milestone = _action(status[:1], parts, (sha, path) in rejecting)
-            if action is None or (release_tag, action, milestone) in seen:
-                continue
-            seen.add((release_tag, action, milestone))
-            out.setdefault(release_tag, []).append(
-                {
-                    "commit": sha,
-                    "author": name,
-                    "email": email,
-                    "time": normalize_timestamp(when),
-                    "action": action,
-                    "milestone": milestone,
-                    "message": subject,
-                    "pull_request": pull_request(subject) or merged.get(sha),
-                }
-            )
-    return out
+    return start_collect(root, tag).result()
 
 
-def _rejecting(top: Path, base: str) -> set[tuple[str, str]]:
+class PendingHistory:
+    """``collect`` with its git commands started; ``result`` waits for them and parses.
+
+    A build starts it before loading the registry, so Git reads the log on the other
+    core meanwhile.
+    """
+
+    def __init__(self, root: Path, tag: str | None = None) -> None:
+        top, prefix = locate(root)
+        self.top, self.prefix = top, prefix
+        base = f"{prefix}/releases" if prefix else "releases"
+        if tag is not None:
+            base = f"{base}/*/{tag}/*"
+        self.head: str | None = None
+        self.pending: PendingGit | None = None
+        try:
+            self.head = git(top, "rev-parse", "--verify", "--quiet", "HEAD").strip()
+        except GitError:
+            return  # no commit yet: no history
+        log_format = f"--format={_SEP}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%s"
+        self.pending = PendingGit(
+            top,
+            [
+                ["log", "--reverse", "--no-renames", "--name-status", log_format, "--", base],
+                ["log", "--format=%x00%H", "-G^rejection:", "--name-only", "--", base],
+                ["log", "--format=%H %P%x1f%s", "HEAD"],
+            ],
+        )
+
+    def cancel(self) -> None:
+        """Stop the git commands (when the result is not needed after all)."""
+        if self.pending is not None:
+            self.pending.cancel()
+
+    def result(self) -> dict[str, list[dict[str, Any]]]:
+        """Tag -> its history entries, oldest first."""
+        if self.pending is None or self.head is None:
+            return {}
+        log, rejecting_log, graph = self.pending.result()
+        rejecting = _rejecting(rejecting_log)
+        merged = _merged_pull_requests(graph, self.head)
+        cut = len(self.prefix) + 1 if self.prefix else 0
+        out: dict[str, list[dict[str, Any]]] = {}
+        for block in log.split(_SEP)[1:]:
+            header, *changes = block.strip("\n").split("\n")
+            sha, name, email, when, subject = header.split(_FIELD)
+            seen: set[tuple[str, str, str | None]] = set()
+            for line in changes:
+                if not line.strip():
+                    continue
+                status, _, path = line.partition("\t")
+                parts = path[cut:].split("/")
+                if len(parts) < 4 or parts[0] != "releases":
+                    continue
+                release_tag = parts[2]
+                action, milestone = _action(status[:1], parts, (sha, path) in rejecting)
+                if action is None or (release_tag, action, milestone) in seen:
+                    continue
+                seen.add((release_tag, action, milestone))
+                out.setdefault(release_tag, []).append(
+                    {
+                        "commit": sha,
+                        "author": name,
+                        "email": email,
+                        "time": normalize_timestamp(when),
+                        "action": action,
+                        "milestone": milestone,
+                        "message": subject,
+                        "pull_request": pull_request(subject) or merged.get(sha),
+                    }
+                )
+        return out
+
+
+def start_collect(root: Path, tag: str | None = None) -> PendingHistory:
+    """Start ``collect``'s git commands; call ``result()`` (or ``cancel()``) later."""
+    return PendingHistory(root, tag)
+
+
+def _rejecting(log: str) -> set[tuple[str, str]]:
     """(commit, path) of each release file whose diff adds or removes a rejection.
 
     Per file, not per commit: a commit that rejects one release and updates another must
     not mark both rejected (``-G`` lists only the files whose diff matches).
     """
-    log = git(top, "log", "--format=%x00%H", "-G^rejection:", "--name-only", "--", base)
     found: set[tuple[str, str]] = set()
     for block in log.split("\x00")[1:]:
         sha, *paths = block.strip("\n").split("\n")
@@ -96,7 +124,7 @@ def _rejecting(top: Path, base: str) -> set[tuple[str, str]]:
     return found
 
 
-def _merged_pull_requests(top: Path) -> dict[str, int]:
+def _merged_pull_requests(graph: str, head: str) -> dict[str, int]:
     """Commit -> number of the pull request whose merge commit brought it in.
 
     A merge commit ("Merge pull request #34 from …") touches no file of its own in
@@ -105,7 +133,7 @@ def _merged_pull_requests(top: Path) -> dict[str, int]:
     """
     parents: dict[str, list[str]] = {}
     merges: list[tuple[str, int]] = []
-    for line in git(top, "log", "--format=%H %P%x1f%s", "HEAD").splitlines():
+    for line in graph.splitlines():
         ids, _, subject = line.partition("\x1f")
         sha, *ps = ids.split()
         parents[sha] = ps
@@ -115,7 +143,7 @@ def _merged_pull_requests(top: Path) -> dict[str, int]:
     if not merges:
         return {}
     mainline: set[str] = set()
-    commit: str | None = git(top, "rev-parse", "HEAD").strip()
+    commit: str | None = head
     while commit is not None and commit not in mainline:
         mainline.add(commit)
         commit = next(iter(parents.get(commit, [])), None)

@@ -22,7 +22,9 @@ from gitkit import (  # noqa: F401 (fixtures are used by name)
     remote_fixture,
 )
 
-from registry_lib.history import collect
+from registry_lib.errors import GitError
+from registry_lib.gitutil import PendingGit
+from registry_lib.history import collect, start_collect
 
 R400 = "data/releases/4.0/4.0.0"
 
@@ -285,3 +287,25 @@ def test_history_through_the_cli_process(storied: Repo, relreg_proc) -> None:
     result = relreg_proc(storied, "history", "4.0.0", "--json")
     assert result.code == 0, result.err
     assert json.loads(result.out)["history"][-1]["action"] == "rejected"
+
+
+def test_history_started_early_equals_history_collected_now(storied: Repo) -> None:
+    """A build starts the log commands before loading; the answer must not change."""
+    pending = start_collect(storied.data)
+    (storied.data / "registry.yaml").read_bytes()  # other work meanwhile
+    assert pending.result() == collect(storied.data)
+
+
+def test_a_cancelled_history_leaves_no_git_running(storied: Repo) -> None:
+    pending = start_collect(storied.data)
+    assert pending.pending is not None
+    procs = list(pending.pending.procs)
+    pending.cancel()
+    assert all(proc.poll() is not None for proc in procs)
+    assert pending.pending.procs == []
+
+
+def test_a_failing_background_git_command_is_a_git_error(storied: Repo) -> None:
+    pending = PendingGit(storied.path, [["log", "--oneline"], ["log", "--no-such-option"]])
+    with pytest.raises(GitError, match=r"git log failed: .*no-such-option"):
+        pending.result()
