@@ -2,25 +2,29 @@
 
 The plain answer is ``git diff --name-only BASE`` plus ``git ls-files --others
 --exclude-standard``; both read every folder of the work tree, which takes seconds at
-100,000 releases. The fast answer asks the same of ``git status`` run on a private copy of
-the user's index kept in relreg's cache folder, with Git's untracked cache and refreshed
-file stats saved in it: Git then only stats files and folders instead of reading them.
+100,000 releases. The fast answer asks ``git status`` on a private index kept in relreg's
+cache folder, holding HEAD's files with Git's untracked cache and refreshed file stats:
+Git then only stats files and folders instead of reading them. It never touches
+``.git/index`` or its lock.
 
-The copy's file name carries a fingerprint of the user's index (its checksum, size, times
-and inode), so any change to the user's index (``git add``, commit, checkout) makes relreg
-copy it again: the copy always has the user's entries, so it tracks and ignores exactly
-the files the user's index does. Making a copy costs a full scan and writing it, so it is
-made the second time relreg sees a state of the index; the first time (and always in a
-one-off CI clone) the plain scan answers. Git guards the untracked cache itself (folder times,
-``.gitignore`` contents, exclude files). The copy never touches ``.git/index`` or its lock.
-Whatever goes wrong with it (missing, damaged, unwritable cache) falls back to the plain
-scan, and a damaged copy is deleted.
+The private index is named after the HEAD commit it holds. When HEAD moves, the previous
+one is brought to the new HEAD with ``git read-tree --reset`` (Git keeps the stats and
+the untracked cache of every path that did not change). The very first one is made from a
+copy of the user's index, the second time relreg runs in a repository: making it costs a
+full scan plus writing it, so a one-off run (a CI clone) uses the plain scan. Git guards
+the untracked cache itself (folder times, ``.gitignore`` contents, exclude files); relreg
+checks the file's checksum (Git does not on read). Whatever goes wrong with it (missing,
+damaged, unwritable cache, any Git error) falls back to the plain scan, and a damaged
+private index is deleted.
 
-``git status`` compares with HEAD, not the base: every path it names, plus every path that
-differs between the base and HEAD, is a candidate, and ``git diff BASE`` restricted to the
-candidates decides which of them differ from the base (a path no candidate names has the
-same content in the work tree, HEAD and the base). Untracked files always count, as in the
-plain answer.
+``git status`` on it compares the work tree with HEAD, as if nothing were staged. So the
+candidates are every path it names, the paths the user's index stages (``git diff-index
+--cached HEAD``) and the paths changed between the base and HEAD; the plain commands,
+restricted to those candidates and run on the user's index, decide. A path no candidate
+names has the same content and the same tracked-or-not state in the work tree, the user's
+index, HEAD and the base, so the plain answer would not name it either. An untracked file
+the private index reports that the user's index does not stage is untracked for the user
+too, and counts as in the plain answer.
 """
 
 from __future__ import annotations
@@ -35,14 +39,14 @@ from pathlib import Path
 from .errors import GitError
 from .gitutil import NO_GIT, _failure, git_many
 
-# Above this many candidates the check against the base reads the whole registry folder
-# instead of naming each path (command lines have a length limit).
+# Above this many candidates the check reads the whole registry folder instead of naming
+# each path (command lines have a length limit).
 MAX_PATHSPECS = 1000
 STALE_LOCK_SECONDS = 600
 SAVE_AFTER_SECONDS = 300
 # Settings for the private index only: keep it one plain file with a checksum, and let
 # Git save its untracked cache (for every file: the plain answer lists each one).
-STATUS_CONFIG = [
+CONFIG = [
     "core.untrackedCache=true",
     "status.showUntrackedFiles=all",
     "core.splitIndex=false",
@@ -50,8 +54,8 @@ STATUS_CONFIG = [
     "index.sparse=false",
     "index.skipHash=false",
 ]
-DIFF_TREE = ["git", "--literal-pathspecs", "diff-tree", "-r", "-z", "--name-only", "--no-renames"]
 DIFF = ["git", "--literal-pathspecs", "diff", "--name-only", "--no-renames", "-z"]
+OTHERS = ["git", "--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard"]
 
 
 def plain_changed_paths(top: Path, prefix: str, base_sha: str) -> list[str]:
@@ -74,46 +78,27 @@ def _relative(prefix: str, paths: list[str]) -> list[str]:
 
 
 def private_index_folder() -> Path:
-    """Where the private index copies live (inside relreg's cache folder)."""
+    """Where the private indexes live (inside relreg's cache folder)."""
     from .cache import cache_dir
 
     return cache_dir().absolute() / "git-index"
 
 
-def _fingerprint(index: Path) -> str | None:
-    """A name for the index's current content; None when there is no index.
-
-    Git replaces its index by renaming a new file over it, so the inode, times, size and
-    trailing checksum change whenever the content does.
-    """
-    try:
-        fd = os.open(index, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if st.st_size < 32:
-            return None
-        trailer = os.pread(fd, 32, st.st_size - 32)
-        facts = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
-        return hashlib.sha256(facts.encode() + trailer).hexdigest()[:24]
-    finally:
-        os.close(fd)
+def _stat_key(st: os.stat_result) -> str:
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
-def _copy(index: Path, digest: str, target: Path) -> bool:
-    """Copy the user's index to ``target`` if it still has the fingerprint ``digest``."""
-    try:
-        with open(index, "rb") as fh:
-            content = fh.read()
-        if _fingerprint(index) != digest:
-            return False  # the user's Git replaced it meanwhile
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(content)
-        os.replace(tmp, target)
-    except OSError:
-        return False
-    return True
+def _read_unchecked(private: Path) -> tuple[bytes | None, str]:
+    """The private index's bytes when they need checking (None: checked as they are now),
+    and the file's stat key; raises OSError when it is missing."""
+    with open(private, "rb") as fh:
+        key = _stat_key(os.fstat(fh.fileno()))
+        try:
+            if private.with_suffix(".ok").read_text() == key:
+                return None, key
+        except OSError:
+            pass
+        return fh.read(), key
 
 
 def _remember_checked(private: Path, key: str) -> None:
@@ -130,6 +115,85 @@ def _intact(content: bytes, algorithm: str) -> bool:
     size = hashlib.new(algorithm).digest_size
     body, trailer = content[:-size], content[-size:]
     return len(content) > size and hashlib.new(algorithm, body).digest() == trailer
+
+
+def _algorithm(head: str) -> str:
+    return "sha1" if len(head) == 40 else "sha256"
+
+
+def _git_on(*args: str) -> list[str]:
+    """A Git command with the settings for a private index."""
+    command = ["git"]
+    for setting in CONFIG:
+        command += ["-c", setting]
+    return [*command, *args]
+
+
+def _env(index: Path, save: bool) -> dict[str, str]:
+    return {**os.environ, "GIT_INDEX_FILE": str(index), "GIT_OPTIONAL_LOCKS": "1" if save else "0"}
+
+
+def _discard(private: Path) -> None:
+    for path in (private, private.with_suffix(".ok")):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _make(top: Path, user_index: Path, head: str, key: str, private: Path) -> bool:
+    """Make the private index for ``head``: from the previous one, or from the user's index.
+
+    False when the plain scan should answer this time (first run here, or a failure).
+    """
+    folder = private.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        others = sorted(folder.glob(f"{key}-*.index"), key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return False
+    source: bytes | None = None
+    for previous in reversed(others):
+        try:
+            content, _ = _read_unchecked(previous)
+            if content is None:
+                content = previous.read_bytes()
+            elif not _intact(content, _algorithm(head)):
+                raise OSError("damaged")
+            source = content
+            break
+        except OSError:
+            _discard(previous)
+    if source is None:
+        seen = folder / f"{key}.seen"
+        try:
+            if not seen.exists():
+                seen.touch()  # the next run here makes it
+                return False
+            source = user_index.read_bytes()
+        except OSError:
+            return False
+    tmp = private.with_name(f"{private.stem}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(source)
+        proc = subprocess.run(
+            _git_on("read-tree", "--reset", head),
+            cwd=top,
+            env=_env(tmp, save=True),
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            return False
+        os.replace(tmp, private)
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    for old in folder.glob(f"{key}-*"):  # private indexes of earlier HEADs, and their notes
+        if old.name.split(".", 1)[0] != private.stem:
+            with contextlib.suppress(OSError):
+                old.unlink()
+    return True
 
 
 class Scan:
@@ -151,18 +215,14 @@ class Scan:
     ) -> None:
         self.top, self.head, self.private = top, head, private
         self.content, self.checked = content, checked
-        self.env = {
-            **os.environ,
-            "GIT_INDEX_FILE": str(private),
-            "GIT_OPTIONAL_LOCKS": "1" if save else "0",
-        }
-        command = ["git"]
-        for setting in STATUS_CONFIG:
-            command += ["-c", setting]
-        command += ["status", "--porcelain=v1", "-z", "--no-renames"]
+        command = _git_on("status", "--porcelain=v1", "-z", "--no-renames")
         try:
             self.proc: subprocess.Popen[bytes] = subprocess.Popen(
-                command, cwd=top, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                command,
+                cwd=top,
+                env=_env(private, save),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
         except FileNotFoundError as exc:
             raise GitError(NO_GIT) from exc
@@ -175,75 +235,64 @@ class Scan:
 
     def changed_paths(self, prefix: str, base_sha: str) -> list[str]:
         """Like ``plain_changed_paths``; raises GitError when Git fails on the private index."""
-        between = None
+        where = prefix or "."
+        commands = [
+            # What the user's index stages: those paths are checked on it.
+            ["diff-index", "--cached", "--name-only", "-z", "--no-renames", self.head],
+        ]
         if base_sha != self.head:
             # Committed changes since the base (a pull request's commits): a tree diff.
-            between = subprocess.Popen(
-                [*DIFF_TREE, base_sha, self.head, "--", prefix or "."],
+            commands.append(["diff-tree", "-r", "-z", "--name-only", "--no-renames"])
+            commands[-1] += [base_sha, self.head]
+        procs = [
+            subprocess.Popen(
+                ["git", "--literal-pathspecs", *args, "--", where],
                 cwd=self.top,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-        if self.content is not None:
-            algorithm = "sha1" if len(self.head) == 40 else "sha256"
-            intact = _intact(self.content, algorithm)
-            self.content = None
-            if not intact:
-                self.cancel()
-                if between is not None:
-                    between.communicate()
-                raise GitError(f"the private index {self.private} is damaged")
-            _remember_checked(self.private, self.checked)
-        out, err = self.proc.communicate()
-        if self.proc.returncode != 0:
-            if between is not None:
-                between.communicate()
-            raise _failure("status", self.proc.returncode, err)
+            for args in commands
+        ]
+        try:
+            if self.content is not None:
+                intact = _intact(self.content, _algorithm(self.head))
+                self.content = None
+                if not intact:
+                    self.cancel()
+                    raise GitError(f"the private index {self.private} is damaged")
+                _remember_checked(self.private, self.checked)
+            out, err = self.proc.communicate()
+            if self.proc.returncode != 0:
+                raise _failure("status", self.proc.returncode, err)
+        finally:
+            outputs = [proc.communicate() for proc in procs]
+        for args, proc, (_, p_err) in zip(commands, procs, outputs, strict=True):
+            if proc.returncode != 0:
+                raise _failure(args[0], proc.returncode, p_err)
+        head = prefix + "/" if prefix else ""
+        staged = {p for p in outputs[0][0].decode("utf-8", "replace").split("\0") if p}
+        candidates = set(staged)
         untracked: list[str] = []
-        candidates: set[str] = set()
         for item in out.decode("utf-8", "replace").split("\0"):
             if item.startswith("?? "):
-                untracked.append(item[3:])
+                if item[3:] not in staged:
+                    untracked.append(item[3:])
             elif len(item) > 3:
                 candidates.add(item[3:])
-        if between is not None:
-            d_out, d_err = between.communicate()
-            if between.returncode != 0:
-                raise _failure("diff-tree", between.returncode, d_err)
-            candidates.update(p for p in d_out.decode("utf-8", "replace").split("\0") if p)
-        head = prefix + "/" if prefix else ""
+        if len(outputs) > 1:
+            candidates.update(p for p in outputs[1][0].decode("utf-8", "replace").split("\0") if p)
         candidates = {p for p in candidates if p.startswith(head)}
-        differ: list[str] = []
+        checks = []
         if candidates:
-            specs = sorted(candidates) if len(candidates) <= MAX_PATHSPECS else [prefix or "."]
-            proc = subprocess.run(
-                [*DIFF, base_sha, "--", *specs],
-                cwd=self.top,
-                env=self.env,
-                capture_output=True,
-                check=False,
-            )
-            if proc.returncode != 0:
-                raise _failure("diff", proc.returncode, proc.stderr)
-            differ = proc.stdout.decode("utf-8", "replace").split("\0")
-        return _relative(prefix, untracked + differ)
+            checks.append([*DIFF[1:], base_sha, "--", *_specs(candidates, where)])
+        if staged:
+            checks.append([*OTHERS[1:], "--", *_specs(staged, where)])
+        found = git_many(self.top, *checks) if checks else []
+        return _relative(prefix, untracked + [p for text in found for p in text.split("\0")])
 
 
-def _stat_key(st: os.stat_result) -> str:
-    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
-
-
-def _read_unverified(private: Path) -> tuple[bytes | None, str]:
-    """The private index's bytes when they need checking (None: checked as they are now),
-    and the file's stat key; raises OSError when it is missing."""
-    with open(private, "rb") as fh:
-        key = _stat_key(os.fstat(fh.fileno()))
-        try:
-            if private.with_suffix(".ok").read_text() == key:
-                return None, key
-        except OSError:
-            pass
-        return fh.read(), key
+def _specs(paths: set[str], where: str) -> list[str]:
+    return sorted(paths) if len(paths) <= MAX_PATHSPECS else [where]
 
 
 def start_scan(top: Path) -> Scan | None:
@@ -261,43 +310,23 @@ def start_scan(top: Path) -> Scan | None:
         ].splitlines()
     except (GitError, ValueError):
         return None  # no commit yet, or an old Git
-    index = top / index_path
-    digest = _fingerprint(index)
-    if digest is None:
-        return None
-    key = hashlib.sha256(str(index.resolve()).encode()).hexdigest()[:16]
-    folder = private_index_folder()
-    private = folder / f"{key}-{digest}.index"
+    user_index = top / index_path
+    key = hashlib.sha256(str(user_index.resolve()).encode()).hexdigest()[:16]
+    private = private_index_folder() / f"{key}-{head}.index"
     try:
-        content, checked = _read_unverified(private)
+        content, checked = _read_unchecked(private)
         fresh = False
     except OSError:
-        fresh = True
-    if fresh or (content is not None and not content.rstrip(b"\0")):
-        seen = private.with_suffix(".seen")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in folder.glob(f"{key}-*"):  # files about earlier states of this index
-                if old.name.split(".", 1)[0] != private.stem:
-                    with contextlib.suppress(OSError):
-                        old.unlink()
-            if not seen.exists():
-                # Making the copy costs a full scan plus writing it, more than the plain
-                # scan: only do it once this index is seen twice (never in a one-off CI
-                # clone, once per state of the index on a workstation).
-                seen.touch()
-                return None
-        except OSError:
+        if not _make(top, user_index, head, key, private):
             return None
-        if not _copy(index, digest, private):
-            return None
-        fresh, content, checked = True, None, ""  # a fresh copy of the user's index
+        fresh, content, checked = True, None, ""
     lock = private.with_name(private.name + ".lock")
     with contextlib.suppress(OSError):
         if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
             lock.unlink()  # left by a relreg that was killed; Git would never save again
-    # Git saves what it learnt (the untracked cache, refreshed stats) into a fresh copy, and
-    # into an older one now and then: saving costs more than the few folders that changed.
+    # Git saves what it learnt (the untracked cache, refreshed stats) into a new private
+    # index, and into an older one now and then: saving costs more than the few folders
+    # that changed since.
     try:
         age = time.time() - private.stat().st_mtime
     except OSError:
@@ -313,13 +342,11 @@ def changed_paths(top: Path, prefix: str, base_sha: str, scan: Scan | None = Non
     """Registry paths that differ between ``base_sha`` and the work tree, untracked included.
 
     With a ``scan`` (``start_scan``) Git answers from the private index; if that fails, the
-    private copy is deleted and the plain scan answers.
+    private index is deleted and the plain scan answers.
     """
     if scan is not None:
         try:
             return scan.changed_paths(prefix, base_sha)
         except GitError:
-            for damaged in (scan.private, scan.private.with_suffix(".ok")):
-                with contextlib.suppress(OSError):
-                    damaged.unlink()
+            _discard(scan.private)
     return plain_changed_paths(top, prefix, base_sha)

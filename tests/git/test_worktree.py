@@ -21,6 +21,7 @@ from gitkit import (  # noqa: F401 (fixtures are used by name)
 )
 
 from registry_lib import worktree
+from registry_lib.errors import GitError
 
 APPROVAL = (
     "milestone: Nightly passed\ntag: {tag}\napprover: qa@example.org\n"
@@ -37,8 +38,18 @@ def cache_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def fast(repo: Repo, base: str = "HEAD", prefix: str = "data") -> list[str]:
-    """The answer through the private index (the plain one while the index is new to it)."""
+def fast(repo: Repo, base: str = "HEAD", prefix: str = "data", need: bool = False) -> list[str]:
+    """The answer through the private index, failing on any error (the plain one on the
+    first run in a repository, unless ``need``)."""
+    scan = worktree.start_scan(repo.path)
+    if scan is None:
+        assert not need, "the private index did not answer"
+        return plain(repo, base, prefix)
+    return scan.changed_paths(prefix, repo.head(base))
+
+
+def fallback(repo: Repo, base: str = "HEAD", prefix: str = "data") -> list[str]:
+    """The answer as ``validate --base`` gets it: the plain one when the private one fails."""
     scan = worktree.start_scan(repo.path)
     return worktree.changed_paths(repo.path, prefix, repo.head(base), scan)
 
@@ -51,8 +62,8 @@ def same(repo: Repo, base: str = "HEAD", prefix: str = "data") -> list[str]:
     """The plain answer, and the fast one three times (an index seen for the first time,
     the copy being made, the copy used); they must agree."""
     expected = plain(repo, base, prefix)
-    for _ in range(3):
-        assert fast(repo, base, prefix) == expected
+    for run in range(3):
+        assert fast(repo, base, prefix, need=run == 2) == expected
     return expected
 
 
@@ -110,7 +121,7 @@ def test_gitignore_rules_and_their_changes(registry_repo: Repo, cache: Path) -> 
     assert same(repo) == ["releases/4.0/4.0.0/notes.txt", "releases/4.0/4.0.0/release.yaml"]
 
 
-def test_staged_changes_replace_the_copy(registry_repo: Repo, cache: Path) -> None:
+def test_staged_changes(registry_repo: Repo, cache: Path) -> None:
     repo = registry_repo
     assert same(repo) == []
     before = copies(cache)
@@ -118,7 +129,7 @@ def test_staged_changes_replace_the_copy(registry_repo: Repo, cache: Path) -> No
     repo.write(approval, APPROVAL.format(tag="4.0.0"))
     repo.git("add", approval)
     assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
-    assert copies(cache) != before and len(copies(cache)) == 1  # the old copy is gone
+    assert copies(cache) == before  # the private index holds HEAD, not what is staged
     (repo.path / approval).unlink()  # staged, then deleted: not in the work tree
     assert same(repo) == []
     repo.write(approval, APPROVAL.format(tag="4.0.0"))
@@ -130,9 +141,26 @@ def test_staged_changes_replace_the_copy(registry_repo: Repo, cache: Path) -> No
     assert same(repo) == []
     repo.git("add", "-f", approval)
     assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
-    # A committed file removed from the index but left on disk.
+    # A committed file removed from the index but left on disk, unignored then ignored.
     repo.git("rm", "-q", "--cached", f"{REL}/release.yaml")
     assert "releases/4.0/4.0.0/release.yaml" in same(repo)
+    repo.write(".git/info/exclude", "release.yaml\n")
+    assert "releases/4.0/4.0.0/release.yaml" in same(repo)  # deleted from the index
+    repo.git("add", "-f", f"{REL}/release.yaml")
+    # Staged as new but ignored, then marked as intended to add only.
+    repo.write(f"{REL}/approvals/late.yaml", "x: 1\n")
+    repo.write(".git/info/exclude", "late.yaml\n")
+    assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
+    repo.git("add", "-f", "-N", f"{REL}/approvals/late.yaml")
+    assert same(repo) == [
+        "releases/4.0/4.0.0/approvals/late.yaml",
+        "releases/4.0/4.0.0/approvals/nightly-passed.yaml",
+    ]
+    # Told to assume a file unchanged: the plain answer trusts that, and so must this.
+    release = repo.path / REL / "release.yaml"
+    repo.git("update-index", "--assume-unchanged", str(release))
+    release.write_text(release.read_text() + "# hidden\n")
+    assert "releases/4.0/4.0.0/release.yaml" not in same(repo)
 
 
 def test_moved_head_and_other_bases(registry_repo: Repo, cache: Path) -> None:
@@ -212,12 +240,14 @@ def test_damaged_or_unusable_copy_falls_back_to_the_plain_scan(
     expected = same(repo)
     (copy,) = copies(cache)
     copy.write_bytes(copy.read_bytes()[:100] + b"garbage" + copy.read_bytes()[107:])
-    assert fast(repo) == expected
+    with pytest.raises(GitError, match="damaged"):
+        fast(repo)
+    assert fallback(repo) == expected
     assert not copy.exists()  # deleted, so the next run makes a new one
     assert same(repo) == expected
     (copy,) = copies(cache)
     copy.write_bytes(b"")
-    assert fast(repo) == expected
+    assert fallback(repo) == expected
     os.environ["RELREG_NO_CACHE"] = "1"
     try:
         assert worktree.start_scan(repo.path) is None
@@ -225,23 +255,32 @@ def test_damaged_or_unusable_copy_falls_back_to_the_plain_scan(
         del os.environ["RELREG_NO_CACHE"]
 
 
-def test_the_copy_is_made_the_second_time_an_index_is_seen(
+def scan_now(repo: Repo) -> bool:
+    """Whether the private index answers this run."""
+    scan = worktree.start_scan(repo.path)
+    if scan is not None:
+        scan.cancel()
+    return scan is not None
+
+
+def test_the_private_index_is_made_on_the_second_run_and_follows_head(
     registry_repo: Repo, cache: Path
 ) -> None:
     repo = registry_repo
-    assert worktree.start_scan(repo.path) is None  # a one-off run (CI) pays no more than before
+    assert not scan_now(repo)  # a one-off run (CI) pays no more than before
     assert copies(cache) == []
-    scan = worktree.start_scan(repo.path)
-    assert scan is not None
-    scan.cancel()
-    assert len(copies(cache)) == 1
-    again = worktree.start_scan(repo.path)
-    assert again is not None
-    again.cancel()
+    assert scan_now(repo)
+    (first,) = copies(cache)
+    assert scan_now(repo)
     repo.write(f"{REL}/approvals/nightly-passed.yaml", APPROVAL.format(tag="4.0.0"))
     repo.git("add", "-A")
-    assert worktree.start_scan(repo.path) is None  # a new state of the index
-    assert copies(cache) == []
+    assert scan_now(repo) and copies(cache) == [first]  # staging changes nothing here
+    repo.commit("Approve")
+    assert scan_now(repo)  # brought to the new HEAD from the previous one
+    (second,) = copies(cache)
+    assert second != first and repo.head() in second.name
+    assert same(repo) == []
+    assert same(repo, "HEAD~1") == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
 
 
 def test_the_users_index_is_never_touched(registry_repo: Repo, cache: Path, relreg) -> None:
