@@ -257,36 +257,25 @@ def build_site(
     written, and the changed ones are replaced in place; ``verify`` checks kept files'
     SHA-256 instead of their size and time.
     """
-    with _no_gc():
-        return _build_site(root, out, base_url, templates, progress, history, verify)
-
-
-def _build_site(
-    root: Path,
-    out: Path,
-    base_url: str | None,
-    templates: Path | None,
-    progress: Progress | None,
-    history: bool,
-    verify: bool,
-) -> BuildResult:
+    # The history's git commands run while the registry loads (stopped if the build fails)
     pending = _start_history(root) if history else None
     try:
-        return _build_loaded(root, out, base_url, templates, progress, history, verify, pending)
+        with _no_gc():
+            return _build_site(root, out, base_url, templates, progress, history, verify, pending)
     finally:
         if pending is not None:
             pending.cancel()
 
 
 def _start_history(root: Path) -> PendingHistory | None:
-    """The history's git commands, running while the registry loads; None outside Git."""
+    """The history's git commands, started; None outside Git."""
     try:
         return start_collect(root)
     except GitError:
         return None
 
 
-def _build_loaded(
+def _build_site(
     root: Path,
     out: Path,
     base_url: str | None,
