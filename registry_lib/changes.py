@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .checks import Report
 from .findings import Finding
 from .gitsource import GitTreeSource, locate, resolve_rev
-from .worktree import changed_paths, start_scan
+from .worktree import start
 
 if TYPE_CHECKING:
     from .model import MilestoneDefinition
@@ -49,17 +49,15 @@ def check_change(root: Path, base: str, check_authors: bool = False) -> Report:
     was merged. A change to registry.yaml or to a definition checks everything.
     """
     top, prefix = locate(root)
-    scan = start_scan(top)  # Git looks at the work tree while Python imports the rest
+    base_sha = resolve_rev(top, base)
+    pending = start(top, prefix, base_sha)  # Git looks at the work tree while Python imports
     try:
-        base_sha = resolve_rev(top, base)
+        from .loader import SubsetSource, load_directory, load_registry
+        from .rules import validate
     except BaseException:
-        if scan is not None:
-            scan.cancel()
+        pending.cancel()
         raise
-    from .loader import SubsetSource, load_directory, load_registry
-    from .rules import validate
-
-    scope = _scope(root, changed_paths(top, prefix, base_sha, scan))
+    scope = _scope(root, pending.result())
     old_scope = None if scope is None else ["registry.yaml", "milestones", *scope]
     old = load_registry(GitTreeSource(top, base_sha, prefix, old_scope))
     new = load_directory(root) if scope is None else load_registry(SubsetSource(root, scope))

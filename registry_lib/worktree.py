@@ -58,15 +58,47 @@ DIFF = ["git", "--literal-pathspecs", "diff", "--name-only", "--no-renames", "-z
 OTHERS = ["git", "--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard"]
 
 
+class PlainScan:
+    """The plain answer: ``git diff BASE`` and ``git ls-files --others``, started together."""
+
+    def __init__(self, top: Path, prefix: str, base_sha: str) -> None:
+        where = prefix or "."
+        self.prefix = prefix
+        self.commands = [
+            ["diff", "--name-only", "--no-renames", "-z", base_sha, "--", where],
+            ["ls-files", "-z", "--others", "--exclude-standard", "--", where],
+        ]
+        try:
+            self.procs = [
+                subprocess.Popen(
+                    ["git", *args], cwd=top, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                )
+                for args in self.commands
+            ]
+        except FileNotFoundError as exc:
+            raise GitError(NO_GIT) from exc
+
+    def cancel(self) -> None:
+        """Stop Git when its answer is no longer needed."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.communicate()
+
+    def changed_paths(self) -> list[str]:
+        """Wait for Git; the registry paths it names, relative to the registry."""
+        outputs = [proc.communicate() for proc in self.procs]
+        paths: list[str] = []
+        for args, proc, (out, err) in zip(self.commands, self.procs, outputs, strict=True):
+            if proc.returncode != 0:
+                raise _failure(args[0], proc.returncode, err)
+            paths += out.decode("utf-8", "replace").split("\0")
+        return _relative(self.prefix, paths)
+
+
 def plain_changed_paths(top: Path, prefix: str, base_sha: str) -> list[str]:
     """Registry paths that differ between ``base_sha`` and the work tree, untracked included."""
-    where = prefix or "."
-    diff, untracked = git_many(
-        top,
-        ["diff", "--name-only", "--no-renames", "-z", base_sha, "--", where],
-        ["ls-files", "-z", "--others", "--exclude-standard", "--", where],
-    )
-    return _relative(prefix, (diff + untracked).split("\0"))
+    return PlainScan(top, prefix, base_sha).changed_paths()
 
 
 def _relative(prefix: str, paths: list[str]) -> list[str]:
@@ -350,3 +382,30 @@ def changed_paths(top: Path, prefix: str, base_sha: str, scan: Scan | None = Non
         except GitError:
             _discard(scan.private)
     return plain_changed_paths(top, prefix, base_sha)
+
+
+class Pending:
+    """The changed paths of a ``validate --base`` run, being found while Python imports."""
+
+    def __init__(self, top: Path, prefix: str, base_sha: str) -> None:
+        self.top, self.prefix, self.base_sha = top, prefix, base_sha
+        self.scan = start_scan(top)
+        self.plain = None if self.scan else PlainScan(top, prefix, base_sha)
+
+    def cancel(self) -> None:
+        """Stop Git when the answer is no longer needed."""
+        if self.scan is not None:
+            self.scan.cancel()
+        if self.plain is not None:
+            self.plain.cancel()
+
+    def result(self) -> list[str]:
+        """Registry paths that differ between the base and the work tree, untracked included."""
+        if self.plain is not None:
+            return self.plain.changed_paths()
+        return changed_paths(self.top, self.prefix, self.base_sha, self.scan)
+
+
+def start(top: Path, prefix: str, base_sha: str) -> Pending:
+    """Start finding the changed paths: on the private index if it can answer, else plainly."""
+    return Pending(top, prefix, base_sha)

@@ -346,3 +346,25 @@ def test_an_index_chosen_with_git_index_file_is_the_one_mirrored(
     assert same(repo) == ["releases/4.0/4.0.0/approvals/nightly-passed.yaml"]
     monkeypatch.delenv("GIT_INDEX_FILE")
     assert same(repo) == []
+
+
+def test_pending_answers_plainly_then_from_the_private_index(
+    registry_repo: Repo, cache: Path
+) -> None:
+    repo = registry_repo
+    repo.write(f"{REL}/approvals/nightly-passed.yaml", APPROVAL.format(tag="4.0.0"))
+    expected = plain(repo)
+    used = []
+    for _ in range(3):
+        pending = worktree.start(repo.path, "data", repo.head())
+        used.append(pending.plain is None)
+        assert pending.result() == expected
+    assert used == [False, True, True]
+    worktree.start(repo.path, "data", repo.head()).cancel()
+    os.environ["RELREG_NO_CACHE"] = "1"
+    try:
+        pending = worktree.start(repo.path, "data", repo.head())
+        assert pending.plain is not None
+        pending.cancel()
+    finally:
+        del os.environ["RELREG_NO_CACHE"]
