@@ -153,7 +153,7 @@ class Bench:
             self.timed("check-jsonschema (default)", lambda: self.check_jsonschema(cj_plain))
             self.timed("validate, warm", lambda: sh([*self.relreg, "validate"], self.env))
             self.timed("check-jsonschema (C parser)", lambda: self.check_jsonschema(cj_clib))
-            self.timed("validate --base, one new file", self._one_change)
+            self._base_runs()
             self.timed(
                 "latest --milestone",
                 lambda: sh([*self.relreg, "latest", "--milestone", "Nightly passed"], self.env),
@@ -214,10 +214,15 @@ class Bench:
         target.write_text(NEW_APPROVAL.format(tag=folder.name))
         return target
 
-    def _one_change(self) -> float:
+    def _base_runs(self) -> None:
+        """``validate --base HEAD`` with one new approval: a checkout's first run, and a
+        later one (from its second run on, relreg keeps a private index of HEAD)."""
         target = self._new_approval()
+        command = [*self.relreg, "validate", "--base", "HEAD"]
         try:
-            return sh([*self.relreg, "validate", "--base", "HEAD"], self.env)
+            self.timed("validate --base, one new file, first run", lambda: sh(command, self.env))
+            sh(command, self.env)  # the second run writes the private index
+            self.timed("validate --base, one new file, later runs", lambda: sh(command, self.env))
         finally:
             target.unlink()
 
@@ -263,8 +268,13 @@ def report(benches: list[Bench]) -> str:
             "validate, cold",
         ),
         (
-            "validate --base / validate cold (goal ≤ 0.10)",
-            "validate --base, one new file",
+            "validate --base first run / validate cold (goal ≤ 0.10)",
+            "validate --base, one new file, first run",
+            "validate, cold",
+        ),
+        (
+            "validate --base later runs / validate cold (goal ≤ 0.10)",
+            "validate --base, one new file, later runs",
             "validate, cold",
         ),
         ("build / hugo (goal < 1)", "build, full", "hugo, same pages"),
