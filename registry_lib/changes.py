@@ -8,12 +8,14 @@ the base with the work tree, and a plain-words summary says what the change does
 from __future__ import annotations
 
 import glob
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .checks import Report
 from .findings import Finding
 from .gitsource import GitTreeSource, locate, resolve_rev
+from .gitutil import git
 from .worktree import start
 
 if TYPE_CHECKING:
@@ -21,12 +23,12 @@ if TYPE_CHECKING:
     from .registry import Loaded, Registry
 
 
-def _scope(root: Path, changed: list[str]) -> list[str] | None:
+def _scope(changed: list[str], twins: Callable[[str], list[str]]) -> list[str] | None:
     """The registry paths to load for an incremental check, or None for a full one.
 
     A change to registry.yaml or a definition can affect every approval, so it needs the
     whole registry. Otherwise only the release folders the change touches are read, plus
-    any other folder holding one of their tags (for duplicate tags).
+    any other folder holding one of their tags (``twins``, for duplicate tags).
     """
     if any(p == "registry.yaml" or p.startswith("milestones/") for p in changed):
         return None
@@ -35,32 +37,69 @@ def _scope(root: Path, changed: list[str]) -> list[str] | None:
         parts = path.split("/")
         if parts[0] == "releases" and len(parts) >= 4:
             scope.add("/".join(parts[:3]))
-            for twin in (root / "releases").glob(f"*/{glob.escape(parts[2])}"):
-                scope.add(f"releases/{twin.parent.name}/{twin.name}")
+            scope.update(twins(parts[2]))
         else:
             scope.add(path)
     return sorted(scope)
 
 
-def check_change(root: Path, base: str, check_authors: bool = False) -> Report:
+def _work_tree_twins(root: Path) -> Callable[[str], list[str]]:
+    def twins(tag: str) -> list[str]:
+        found = (root / "releases").glob(f"*/{glob.escape(tag)}")
+        return [f"releases/{t.parent.name}/{t.name}" for t in found]
+
+    return twins
+
+
+def _commit_twins(top: Path, prefix: str, commit: str) -> Callable[[str], list[str]]:
+    """Folders that could hold a tag at ``commit``: one per channel (missing ones are
+    simply not listed when loaded)."""
+    releases = f"{prefix}/releases/" if prefix else "releases/"
+    listing = git(top, "--literal-pathspecs", "ls-tree", "-d", "--name-only", commit, releases)
+    channels = [line.rsplit("/", 1)[-1] for line in listing.splitlines() if line]
+
+    def twins(tag: str) -> list[str]:
+        return [f"releases/{channel}/{tag}" for channel in channels]
+
+    return twins
+
+
+def check_change(
+    root: Path, base: str, check_authors: bool = False, committed: bool = False
+) -> Report:
     """Check the registry at ``root`` and its change since ``base``.
 
     Files unchanged since the base are not read again: the base passed this check when it
     was merged. A change to registry.yaml or to a definition checks everything.
+    ``committed`` checks the commits from ``base`` to HEAD only, read from Git: the work
+    tree is not looked at, which spares scanning it (a fresh CI checkout is HEAD).
     """
     top, prefix = locate(root)
     base_sha = resolve_rev(top, base)
-    pending = start(top, prefix, base_sha)  # Git looks at the work tree while Python imports
+    head_sha = resolve_rev(top, "HEAD") if committed else None
+    # Git looks at the work tree while Python imports
+    pending = None if committed else start(top, prefix, base_sha)
     try:
         from .loader import SubsetSource, load_directory, load_registry
         from .rules import validate
     except BaseException:
-        pending.cancel()
+        if pending is not None:
+            pending.cancel()
         raise
-    scope = _scope(root, pending.result())
+    if head_sha is not None:
+        changed = _committed_paths(top, prefix, base_sha, head_sha)
+        scope = _scope(changed, _commit_twins(top, prefix, head_sha))
+    else:
+        assert pending is not None
+        scope = _scope(pending.result(), _work_tree_twins(root))
     old_scope = None if scope is None else ["registry.yaml", "milestones", *scope]
     old = load_registry(GitTreeSource(top, base_sha, prefix, old_scope))
-    new = load_directory(root) if scope is None else load_registry(SubsetSource(root, scope))
+    if head_sha is not None:
+        new = load_registry(GitTreeSource(top, head_sha, prefix, old_scope))
+    elif scope is None:
+        new = load_directory(root)
+    else:
+        new = load_registry(SubsetSource(root, scope))
     legacy = frozenset(a.path for entry in old.releases.values() for a in entry.approvals.values())
     findings = validate(new, legacy)
     history, summary = compare(old, new)
@@ -73,6 +112,25 @@ def check_change(root: Path, base: str, check_authors: bool = False) -> Report:
         summary.extend(notes)
     findings.sort(key=Finding.sort_key)
     return Report(findings, summary, prefix=f"{prefix}/" if prefix else "")
+
+
+def _committed_paths(top: Path, prefix: str, base_sha: str, head_sha: str) -> list[str]:
+    """Registry paths that differ between two commits (a tree-to-tree diff)."""
+    out = git(
+        top,
+        "--literal-pathspecs",
+        "diff-tree",
+        "-r",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        base_sha,
+        head_sha,
+        "--",
+        prefix or ".",
+    )
+    cut = len(prefix) + 1 if prefix else 0
+    return sorted({p[cut:] for p in out.split("\0") if p})
 
 
 def compare(old: Registry, new: Registry) -> tuple[list[Finding], list[str]]:

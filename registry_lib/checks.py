@@ -37,19 +37,26 @@ class Report:
             fh.write(reporters.markdown(self.findings, self.summary, self.prefix) + "\n")
 
 
-def run_validate(root: Path, base: str | None = None, check_authors: bool = False) -> Report:
-    """Validate the registry at ``root``; with ``base``, also the change since that revision."""
-    if base is None:
-        if check_authors:
-            from .errors import RelregError
+def run_validate(
+    root: Path, base: str | None = None, check_authors: bool = False, committed: bool = False
+) -> Report:
+    """Validate the registry at ``root``; with ``base``, also the change since that revision.
 
+    ``committed`` (with ``base``) checks the commits up to HEAD, not the work tree.
+    """
+    if base is None:
+        from .errors import RelregError
+
+        if check_authors:
             raise RelregError("--check-authors needs --base REV: authors come from the new commits")
+        if committed:
+            raise RelregError("--committed needs --base REV: it checks the commits since REV")
         from .snapshot import analyze
 
         return Report(analyze(root).findings, prefix=_prefix(root))
     from .changes import check_change
 
-    return check_change(root, base, check_authors)
+    return check_change(root, base, check_authors, committed)
 
 
 def _prefix(root: Path) -> str:

@@ -33,7 +33,15 @@ from .base import (
     is_flag=True,
     help="With --base: approvals must be committed by their approver.",
 )
-def validate(base: str | None, fmt: str, strict: bool, check_authors: bool) -> None:
+@click.option(
+    "--committed",
+    is_flag=True,
+    help="With --base: check the commits up to HEAD only, read from Git; the work tree is "
+    "not scanned (for CI checkouts, where it is HEAD).",
+)
+def validate(
+    base: str | None, fmt: str, strict: bool, check_authors: bool, committed: bool
+) -> None:
     """Check the registry against every rule; exit 1 on errors (or warnings with --strict).
 
     \b
@@ -44,7 +52,7 @@ def validate(base: str | None, fmt: str, strict: bool, check_authors: bool) -> N
 
     session = _session()
     session.writable("validate")  # reads the work tree; --at/--feed make no sense here
-    report = run_validate(session.root, base=base, check_authors=check_authors)
+    report = run_validate(session.root, base=base, check_authors=check_authors, committed=committed)
     click.echo(report.render(fmt))
     if fmt == "github":
         report.write_step_summary()

@@ -588,3 +588,78 @@ def test_pr_merged_from_a_fork_branch_with_merge_commit(authored, relreg) -> Non
     )
     result = relreg(repo, "validate", "--base", base, "--check-authors")
     assert result.code == 0, result.out
+
+
+# --- --committed: the commits only, read from Git -------------------------------------------
+
+
+def tamper_identity(repo: Repo, relreg: Callable[..., Result]) -> None:
+    edit(repo, f"{R400}/release.yaml", "commit: " + "a" * 40, "commit: " + "e" * 40)
+
+
+def edit_approval(repo: Repo, relreg: Callable[..., Result]) -> None:
+    edit(repo, f"{R400}/approvals/build-green.yaml", "ci.example.org/1", "ci.example.org/2")
+
+
+def forge_approval(repo: Repo, relreg: Callable[..., Result]) -> None:
+    repo.write(
+        f"data/{RC1}/approvals/nightly-passed.yaml",
+        "milestone: Nightly passed\ntag: 4.1.0-rc.1\napprover: mallory@example.org\n"
+        "approved_at: 2024-05-02T00:00:00Z\nmetadata:\n  Forged: yes\n",
+    )
+
+
+def duplicate_tag(repo: Repo, relreg: Callable[..., Result]) -> None:
+    """The same tag in a second channel folder: only found by reading its twin."""
+    source = (repo.data / f"{R400}/release.yaml").read_text()
+    (repo.data / "releases/4.1/4.0.0").mkdir()
+    (repo.data / "releases/4.1/4.0.0/release.yaml").write_text(source)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        add_approval,
+        add_rejection,
+        delete_approval,
+        edit_definition,
+        rename_definition_with_alias,
+        tamper_identity,
+        edit_approval,
+        forge_approval,
+        duplicate_tag,
+    ],
+    ids=lambda v: v.__name__,
+)
+def test_committed_gives_the_answer_of_a_clean_work_tree(
+    registry_repo: Repo, relreg, mutate: Mutation
+) -> None:
+    repo = registry_repo
+    base = open_pr(repo)
+    mutate(repo, relreg)
+    repo.commit("The change", "alice@example.org")
+    assert repo.status() == ""
+    for fmt in ("json", "text"):
+        plain = relreg(repo, "validate", "--base", base, "--format", fmt)
+        committed = relreg(repo, "validate", "--base", base, "--committed", "--format", fmt)
+        assert (committed.code, committed.out) == (plain.code, plain.out)
+    if mutate in (tamper_identity, edit_approval, forge_approval, duplicate_tag):
+        assert plain.code == 1, plain.out  # the comparison covers failing checks too
+
+
+def test_committed_does_not_look_at_the_work_tree(registry_repo: Repo, relreg) -> None:
+    repo = registry_repo
+    base = open_pr(repo)
+    add_approval(repo, relreg)
+    repo.commit("Approve", "alice@example.org")
+    forge_approval(repo, relreg)  # uncommitted and invalid
+    assert relreg(repo, "validate", "--base", base).code == 1
+    result = relreg(repo, "validate", "--base", base, "--committed")
+    assert result.code == 0, result.out
+    assert "approves 4.1.0-rc.1 for Nightly passed" in summary(result)
+
+
+def test_committed_needs_base(registry_repo: Repo, relreg) -> None:
+    result = relreg(registry_repo, "validate", "--committed")
+    assert result.code == 1
+    assert "error: --committed needs --base REV" in result.err
