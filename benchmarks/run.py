@@ -225,6 +225,21 @@ class Bench:
             self.timed("validate --base, one new file, later runs", lambda: sh(command, self.env))
         finally:
             target.unlink()
+        self._committed_run()
+
+    def _committed_run(self) -> None:
+        """``validate --base HEAD~1 --committed`` after committing one new approval (CI)."""
+        target = self._new_approval()
+        git = ["git", "-c", "user.email=b@example.com", "-c", "user.name=bench"]
+        subprocess.run([*git, "add", str(target)], cwd=self.repo, check=True)
+        subprocess.run([*git, "commit", "-qm", "approve"], cwd=self.repo, check=True)
+        command = [*self.relreg, "validate", "--base", "HEAD~1", "--committed"]
+        try:
+            self.timed(
+                "validate --base --committed, one committed file", lambda: sh(command, self.env)
+            )
+        finally:
+            subprocess.run([*git, "reset", "-q", "--hard", "HEAD~1"], cwd=self.repo, check=True)
 
     def _incremental_build(self, out: Path) -> float:
         target = self._new_approval()
@@ -275,6 +290,11 @@ def report(benches: list[Bench]) -> str:
         (
             "validate --base later runs / validate cold (goal ≤ 0.10)",
             "validate --base, one new file, later runs",
+            "validate, cold",
+        ),
+        (
+            "validate --base --committed / validate cold (goal ≤ 0.10)",
+            "validate --base --committed, one committed file",
             "validate, cold",
         ),
         ("build / hugo (goal < 1)", "build, full", "hugo, same pages"),
