@@ -29,7 +29,8 @@ from ..registry import Registry
 from ..rules import validate
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
-from .feed import feed_jobs
+from .feed import API, feed_jobs
+from .fingerprint import code_digest
 from .index import SiteIndex, build_index
 from .output import (
     MANIFEST,
@@ -192,6 +193,12 @@ def site_jobs(reg: Registry, options: SiteOptions, index: SiteIndex | None = Non
 
     index = build_index(reg) if index is None else index
     jobs = {path: Job(None, make) for path, make in feed_jobs(reg, options, index).items()}
+    # A release's JSON is its object's text: the object's digest and the code that
+    # writes the text are its whole input, so an unchanged one is neither made nor compared.
+    code = code_digest()
+    for entry in index.everything:
+        path = f"{API}/releases/{entry.tag}.json"
+        jobs[path] = Job(f"{code}:{index.digest(entry.tag)}", jobs[path].make)
     for path, job in pages.page_jobs(reg, options, index).items():
         if path in jobs:
             raise RelregError(f"internal error: the feed and the pages both write {path}")

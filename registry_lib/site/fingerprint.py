@@ -36,7 +36,8 @@ def _folder_digest(folder: Path, pattern: str) -> str:
 
 
 @cache
-def _code_digest() -> str:
+def code_digest() -> str:
+    """relreg's version and the digest of its site code."""
     try:
         release = version("relreg")
     except PackageNotFoundError:
@@ -48,7 +49,7 @@ def engine_fingerprint(templates: Path | None) -> str:
     """What renders the pages: relreg's version and site code, and the template files."""
     return fingerprint(
         {
-            "code": _code_digest(),
+            "code": code_digest(),
             "templates": [[str(p), _folder_digest(p, "*")] for p in search_path(templates)],
         }
     )

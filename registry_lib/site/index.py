@@ -9,6 +9,7 @@ sort gives the subset, so every list here equals ``list_releases`` with that fil
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,7 @@ class SiteIndex:
     channels: list[str]  # channels of ``everything``, in channel order
     events: list[dict[str, Any]]  # the feed's events, oldest first
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    _digests: dict[str, str] = field(default_factory=dict, repr=False)
     _selected: dict[tuple[str | None, str | None], Entries] = field(
         default_factory=dict, repr=False
     )
@@ -130,6 +132,18 @@ class SiteIndex:
     def text(self, entry: ReleaseEntry) -> str:
         """The release object as 2-space indented JSON without a final newline, cached."""
         return self.tag_text(entry.tag)
+
+    def digest(self, tag: str) -> str:
+        """The SHA-256 of the release object's ``repr``: same digest, same object.
+
+        The object holds only dicts, lists, str, int, bool and None, whose repr names
+        every key and value in order; repr is C code, unlike the indented JSON text.
+        """
+        found = self._digests.get(tag)
+        if found is None:
+            text = repr(self.objects[tag]).encode("utf-8")
+            found = self._digests[tag] = hashlib.sha256(text).hexdigest()
+        return found
 
     def tag_text(self, tag: str) -> str:
         """``text`` by tag."""

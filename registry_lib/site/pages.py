@@ -8,7 +8,6 @@ sub-path.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from functools import partial
@@ -236,17 +235,9 @@ def _page_makers(
     history = options.history or {}
     refs = [MilestoneRef(m.slug, m.obj, m.requires, m.required_by) for m in data.milestones]
     shared = None
-    digests: dict[str, str] = {}
 
     def digest(release: ReleaseView) -> str:
-        found = digests.get(release.tag)
-        if found is None:
-            # The object holds only dicts, lists, str, int, bool and None, whose repr
-            # names every key and value in order: same repr, same object. repr is C
-            # code; the feed's indented JSON text is made later, where it is written.
-            text = repr(index.objects[release.tag]).encode("utf-8")
-            found = digests[release.tag] = hashlib.sha256(text).hexdigest()
-        return found
+        return index.digest(release.tag)
 
     if keys is not None:
         shared = fingerprint(
