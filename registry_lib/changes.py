@@ -16,7 +16,7 @@ from .checks import Report
 from .findings import Finding
 from .gitsource import GitTreeSource, locate, resolve_rev
 from .gitutil import git
-from .worktree import start
+from .worktree import committed_paths, start
 
 if TYPE_CHECKING:
     from .model import MilestoneDefinition
@@ -87,7 +87,7 @@ def check_change(
             pending.cancel()
         raise
     if head_sha is not None:
-        changed = _committed_paths(top, prefix, base_sha, head_sha)
+        changed = committed_paths(top, prefix, base_sha, head_sha)
         scope = _scope(changed, _commit_twins(top, prefix, head_sha))
     else:
         assert pending is not None
@@ -112,25 +112,6 @@ def check_change(
         summary.extend(notes)
     findings.sort(key=Finding.sort_key)
     return Report(findings, summary, prefix=f"{prefix}/" if prefix else "")
-
-
-def _committed_paths(top: Path, prefix: str, base_sha: str, head_sha: str) -> list[str]:
-    """Registry paths that differ between two commits (a tree-to-tree diff)."""
-    out = git(
-        top,
-        "--literal-pathspecs",
-        "diff-tree",
-        "-r",
-        "-z",
-        "--name-only",
-        "--no-renames",
-        base_sha,
-        head_sha,
-        "--",
-        prefix or ".",
-    )
-    cut = len(prefix) + 1 if prefix else 0
-    return sorted({p[cut:] for p in out.split("\0") if p})
 
 
 def compare(old: Registry, new: Registry) -> tuple[list[Finding], list[str]]:

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 from .errors import GitError
-from .gitutil import NO_GIT, _failure, git_many
+from .gitutil import NO_GIT, _failure, git, git_many
 
 # Above this many candidates the check reads the whole registry folder instead of naming
 # each path (command lines have a length limit).
@@ -99,6 +99,13 @@ class PlainScan:
 def plain_changed_paths(top: Path, prefix: str, base_sha: str) -> list[str]:
     """Registry paths that differ between ``base_sha`` and the work tree, untracked included."""
     return PlainScan(top, prefix, base_sha).changed_paths()
+
+
+def committed_paths(top: Path, prefix: str, base_sha: str, head_sha: str) -> list[str]:
+    """Registry paths that differ between two commits (a tree-to-tree diff, no work tree)."""
+    args = ["diff-tree", "-r", "-z", "--name-only", "--no-renames", base_sha, head_sha]
+    out = git(top, "--literal-pathspecs", *args, "--", prefix or ".")
+    return _relative(prefix, out.split("\0"))
 
 
 def _relative(prefix: str, paths: list[str]) -> list[str]:
