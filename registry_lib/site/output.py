@@ -277,9 +277,7 @@ class InPlaceWriter(Writer):
 PARALLEL_MIN = 2000
 
 
-def write_site(
-    writer: Writer, jobs: dict[str, Job], progress: Progress | None, parallel: bool = True
-) -> None:
+def write_site(writer: Writer, jobs: dict[str, Job], progress: Progress | None) -> None:
     """Every job in path order, then the manifest.
 
     A full build of many files makes and writes every other file in a forked process
@@ -287,12 +285,7 @@ def write_site(
     writes them in ``finish``, so it stays in one process.
     """
     items = sorted(jobs.items())
-    if (
-        parallel
-        and len(items) >= PARALLEL_MIN
-        and not isinstance(writer, InPlaceWriter)
-        and can_fork()
-    ):
+    if len(items) >= PARALLEL_MIN and not isinstance(writer, InPlaceWriter) and can_fork():
         _write_forked(writer, items, progress)
     else:
         _write_items(writer, items, progress, len(items))

@@ -235,9 +235,7 @@ def _page_makers(
     history = options.history or {}
     refs = [MilestoneRef(m.slug, m.obj, m.requires, m.required_by) for m in data.milestones]
     shared = None
-
-    def digest(release: ReleaseView) -> str:
-        return index.digest(release.tag)
+    digest = index.digest
 
     if keys is not None:
         shared = fingerprint(
@@ -268,7 +266,7 @@ def _page_makers(
             )
 
         if keys is not None:
-            keys[path] = fingerprint([shared, path, digest(release), history.get(release.tag)])
+            keys[path] = fingerprint([shared, path, digest(release.tag), history.get(release.tag)])
         return make
 
     for release in data.releases:
@@ -278,7 +276,7 @@ def _page_makers(
         shown = milestone.releases[:LIST_LIMIT]
         if keys is not None:
             count = len(milestone.releases)
-            keys[path] = fingerprint([shared, path, [digest(r) for r in shown], count])
+            keys[path] = fingerprint([shared, path, [digest(r.tag) for r in shown], count])
         makers[path] = partial(
             MilestonePage,
             **common(f"milestones/{milestone.slug}/index.html"),
@@ -290,7 +288,7 @@ def _page_makers(
     for channel in data.channels:
         path = f"channels/{channel.name}/index.html"
         if keys is not None:
-            keys[path] = fingerprint([shared, path, [digest(r) for r in channel.releases]])
+            keys[path] = fingerprint([shared, path, [digest(r.tag) for r in channel.releases]])
         makers[path] = partial(
             ChannelPage,
             **common(f"channels/{channel.name}/index.html"),
