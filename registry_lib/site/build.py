@@ -29,8 +29,7 @@ from ..registry import Registry
 from ..rules import validate
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
-from .feed import API, feed_jobs
-from .fingerprint import code_digest
+from .feed import feed_jobs
 from .index import SiteIndex, build_index
 from .output import (
     MANIFEST,
@@ -43,6 +42,7 @@ from .output import (
     write_site,
 )
 from .pages import Job
+from .textcache import load_texts, save_texts
 
 Jobs = dict[str, Job]
 __all__ = ["MANIFEST", "BuildResult", "Progress", "build_site", "render_site", "site_jobs"]
@@ -192,13 +192,11 @@ def site_jobs(reg: Registry, options: SiteOptions, index: SiteIndex | None = Non
     from . import pages  # looked up at call time, so tests can replace page_jobs
 
     index = build_index(reg) if index is None else index
-    jobs = {path: Job(None, make) for path, make in feed_jobs(reg, options, index).items()}
-    # A release's JSON is its object's text: the object's digest and the code that
-    # writes the text are its whole input, so an unchanged one is neither made nor compared.
-    code = code_digest()
-    for entry in index.everything:
-        path = f"{API}/releases/{entry.tag}.json"
-        jobs[path] = Job(f"{code}:{index.digest(entry.tag)}", jobs[path].make)
+    # Feed documents made from release objects alone carry fingerprints (feed.feed_jobs),
+    # so an unchanged one is neither made nor compared.
+    keys: dict[str, str] = {}
+    makers = feed_jobs(reg, options, index, keys)
+    jobs = {path: Job(keys.get(path), make) for path, make in makers.items()}
     for path, job in pages.page_jobs(reg, options, index).items():
         if path in jobs:
             raise RelregError(f"internal error: the feed and the pages both write {path}")
@@ -292,9 +290,9 @@ def _build_site(
     verify: bool,
     pending: PendingHistory | None,
 ) -> BuildResult:
-    # The record cache pays where builds repeat: its first filling costs more than it
-    # saves (at 100k releases +2 s; later builds -3 s), so a first build into a fresh
-    # folder, like a CI runner's, does without it.
+    # The record and text caches pay where builds repeat: their first filling costs more
+    # than it saves (at 100k releases +2 s; later builds -3 s), so a first build into a
+    # fresh folder, like a CI runner's, does without them.
     cached = (out / MANIFEST).is_file() or RecordCache.exists(root)
     reg = load_directory(root, cached=cached)
     errors = [f for f in validate(reg) if f.severity == "error"]
@@ -305,6 +303,8 @@ def _build_site(
         )
     check_out_dir(root, out)
     index = build_index(reg)
+    if cached:
+        index.known_texts = load_texts(root)
     facts = git_facts(root) if history else GitFacts()
     options = site_options(reg, root, base_url, templates, facts, history, index, pending)
     jobs = site_jobs(reg, options, index)
@@ -329,6 +329,8 @@ def _build_site(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+    if cached:
+        save_texts(root, index)
     everything = index.everything
     return BuildResult(
         out=out,

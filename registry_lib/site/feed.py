@@ -6,6 +6,7 @@ so ``relreg … --json`` and the feed print the same objects in the same order.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -16,6 +17,7 @@ from ..registry import Registry, ReleaseEntry
 from .atom import atom_feed
 from .badges import badge_files
 from .context import SiteOptions
+from .fingerprint import code_digest
 from .index import SiteIndex, build_index, channel_key, dumps_indented
 
 API_VERSION = "1"
@@ -90,9 +92,22 @@ class _Feed:
     live one at a time, and a forked writer makes only its own half.
     """
 
-    def __init__(self, index: SiteIndex) -> None:
+    def __init__(self, index: SiteIndex, keys: dict[str, str] | None) -> None:
         self.index = index
         self.files: dict[str, Maker] = {}
+        self.keys = keys
+
+    def key(self, relpath: str, found: list[ReleaseEntry]) -> None:
+        """Fingerprint a list document: its bytes follow from its members' object digests
+        (in order) and the code that writes them, so an unchanged one is not made."""
+        if self.keys is None:
+            return
+        digest = self.index.digest
+        if len(found) == 1:  # every release's JSON and every latest.json: no need to hash
+            self.keys[f"{API}/{relpath}"] = f"{code_digest()}:{digest(found[0].tag)}"
+            return
+        text = "\n".join([code_digest(), relpath, *(digest(e.tag) for e in found)])
+        self.keys[f"{API}/{relpath}"] = hashlib.sha256(text.encode()).hexdigest()
 
     def put(self, relpath: str, document: Any) -> None:
         self.files[f"{API}/{relpath}"] = partial(dump_json, document)
@@ -100,6 +115,7 @@ class _Feed:
     def releases(self, relpath: str, found: list[ReleaseEntry]) -> list[ReleaseEntry]:
         """Write ``{"releases": [...]}`` for a list, and return it."""
         self.files[f"{API}/{relpath}"] = partial(releases_document, self.index, found)
+        self.key(relpath, found)
         return found
 
     def latest(self, relpath: str, found: list[ReleaseEntry]) -> dict[str, Any] | None:
@@ -107,6 +123,7 @@ class _Feed:
         if not found:
             return None
         self.files[f"{API}/{relpath}"] = partial(release_document, self.index, found[-1])
+        self.key(relpath, found[-1:])
         return self.index.obj(found[-1])
 
 
@@ -123,16 +140,25 @@ def feed_files(
 
 
 def feed_jobs(
-    reg: Registry, options: SiteOptions, index: SiteIndex | None = None
+    reg: Registry,
+    options: SiteOptions,
+    index: SiteIndex | None = None,
+    keys: dict[str, str] | None = None,
 ) -> dict[str, Maker]:
-    """``feed_files``, each file as a function that makes it."""
+    """``feed_files``, each file as a function that makes it.
+
+    ``keys`` receives the input fingerprints of the documents made from release objects
+    alone (every release's JSON, every list of releases, every latest.json).
+    """
     index = build_index(reg) if index is None else index
-    feed = _Feed(index)
+    feed = _Feed(index, keys)
     slugs = index.slugs
 
     everything = index.everything
     for entry in everything:
-        feed.files[f"{API}/releases/{entry.tag}.json"] = partial(release_document, index, entry)
+        relpath = f"releases/{entry.tag}.json"
+        feed.files[f"{API}/{relpath}"] = partial(release_document, index, entry)
+        feed.key(relpath, [entry])
     live = feed.releases("releases.json", index.live)
     feed.latest("latest.json", live)
     rejected = [e for e in everything if index.rejected(e)]

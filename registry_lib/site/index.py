@@ -85,6 +85,9 @@ class SiteIndex:
     slugs: list[str]  # valid definitions, in file-name order
     channels: list[str]  # channels of ``everything``, in channel order
     events: list[dict[str, Any]]  # the feed's events, oldest first
+    # texts of earlier builds by object digest (site/textcache.py); texts made here count
+    known_texts: dict[str, str] = field(default_factory=dict, repr=False)
+    made_texts: int = 0
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _digests: dict[str, str] = field(default_factory=dict, repr=False)
     _selected: dict[tuple[str | None, str | None], Entries] = field(
@@ -149,8 +152,22 @@ class SiteIndex:
         """``text`` by tag."""
         found = self._texts.get(tag)
         if found is None:
-            found = dumps_indented(self.objects[tag])
+            found = self.known_texts.get(self.digest(tag)) if self.known_texts else None
+            if not isinstance(found, str):
+                found = dumps_indented(self.objects[tag])
+                self.made_texts += 1
             self._texts[tag] = found
+        return found
+
+    def texts_by_digest(self) -> dict[str, str]:
+        """Every text known for this registry's objects (made or given), by digest."""
+        known = self.known_texts
+        found = {}
+        for tag in self.objects:
+            digest = self.digest(tag)
+            text = self._texts.get(tag) or known.get(digest)
+            if isinstance(text, str):
+                found[digest] = text
         return found
 
 

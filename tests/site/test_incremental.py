@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 import os
 import shutil
@@ -108,8 +110,16 @@ def test_nothing_changed_renders_no_release_page(tmp_path: Path) -> None:
     result = build_site(reg, tmp_path / "site")
     assert tree(tmp_path / "site") == before
     assert result.written == 0
-    # release, channel and milestone pages, and every release's JSON, are not even made
-    assert result.files - result.made == 27 + 3 + 3 + 27
+    # release, channel and milestone pages, every release's JSON and every document made
+    # of release objects (lists and latest.json) are not even made
+    keyed = [
+        p
+        for p in before
+        if re.fullmatch(r"(releases|channels|milestones)/[^/]+/index\.html", p)
+        or re.fullmatch(r"api/v1/(.+/)?(releases|rejected|latest)\.json|api/v1/releases/.+", p)
+    ]
+    assert len(keyed) > 27 + 3 + 3 + 27 + 3 + 6 + 6
+    assert result.files - result.made == len(keyed)
 
 
 @pytest.mark.parametrize(
