@@ -18,7 +18,14 @@ from pydantic import ValidationError
 
 from .errors import RelregError
 from .findings import Finding
-from .model import Approval, MilestoneDefinition, Record, RegistryConfig, Release
+from .model import (
+    Approval,
+    MilestoneDefinition,
+    Record,
+    RegistryConfig,
+    Release,
+    share_fields,
+)
 from .recordcache import RecordCache, signature
 from .registry import Loaded, Registry, ReleaseEntry
 from .tags import TAG_CHARS
@@ -209,7 +216,7 @@ def validate_file(path: str, model: type[R], parsed: Parsed) -> tuple[Loaded[R],
     except ValidationError as exc:
         doc = Document(data, lines)
         return Loaded(path, None, lines), found + _findings_from_validation(path, doc, exc)
-    return Loaded(path, record, lines), found
+    return Loaded(path, share_fields(record), lines), found
 
 
 def load_file(source: FileSource, path: str, model: type[R]) -> tuple[Loaded[R], list[Finding]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -229,6 +229,31 @@ class Record(BaseModel):
     """Base of every file kind: unknown fields are errors, values are never coerced."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+def shared_fields_set(names: set[str] | list[str]) -> set[str]:
+    """One set object per distinct set of field names, for records to share.
+
+    pydantic gives each record its own set of the fields the file set (~700 bytes, a
+    fifth of a loaded release); records are frozen, so that set never changes and
+    records with the same fields can share one (``model_copy`` copies it).
+    """
+    key = frozenset(names)
+    found = _FIELD_SETS.get(key)
+    if found is None:
+        found = _FIELD_SETS[key] = set(key)
+    return found
+
+
+def share_fields(record: RecordT) -> RecordT:
+    """``record`` holding the shared set of its set fields (see ``shared_fields_set``)."""
+    shared = shared_fields_set(record.__pydantic_fields_set__)
+    object.__setattr__(record, "__pydantic_fields_set__", shared)  # as pydantic sets it
+    return record
 
 
 class Webhook(Record):

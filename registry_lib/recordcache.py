@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import cache_dir, enabled, read_file, write_file
-from .model import Approval, Record, Rejection, Release
+from .model import Approval, Record, Rejection, Release, shared_fields_set
 
 FORMAT = 1
 RACY_SECONDS = 2
@@ -125,5 +125,5 @@ def _construct(model: type[Record], values: dict[str, Any], fields_set: list[str
         inner, inner_set = rejection
         if inner.keys() != _FIELDS[Rejection]:
             raise KeyError("fields differ")
-        values["rejection"] = Rejection.model_construct(set(inner_set), **inner)
-    return model.model_construct(set(fields_set), **values)
+        values["rejection"] = Rejection.model_construct(shared_fields_set(inner_set), **inner)
+    return model.model_construct(shared_fields_set(fields_set), **values)
