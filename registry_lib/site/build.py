@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
+from .. import forked
 from ..errors import GitError, RelregError
 from ..gitsource import locate
 from ..gitutil import git, repo_root
@@ -280,6 +282,21 @@ def _start_history(root: Path) -> PendingHistory | None:
         return None
 
 
+FORK_CHECK_MIN = 1000  # releases; below this, checking in a second process is not worth it
+
+
+def _error_count(reg: Registry) -> int:
+    return sum(1 for f in validate(reg) if f.severity == "error")
+
+
+def _refuse_invalid(errors: int) -> None:
+    if errors:
+        raise RelregError(
+            f"the registry has {errors} validation error{'s' if errors != 1 else ''}; "
+            "run `relreg validate` and fix them before building"
+        )
+
+
 def _build_site(
     root: Path,
     out: Path,
@@ -295,19 +312,24 @@ def _build_site(
     # fresh folder, like a CI runner's, does without them.
     cached = (out / MANIFEST).is_file() or RecordCache.exists(root)
     reg = load_directory(root, cached=cached)
-    errors = [f for f in validate(reg) if f.severity == "error"]
-    if errors:
-        raise RelregError(
-            f"the registry has {len(errors)} validation error{'s' if len(errors) != 1 else ''}; "
-            "run `relreg validate` and fix them before building"
-        )
-    check_out_dir(root, out)
-    index = build_index(reg)
-    if cached:
-        index.known_texts = load_texts(root)
-    facts = git_facts(root) if history else GitFacts()
-    options = site_options(reg, root, base_url, templates, facts, history, index, pending)
-    jobs = site_jobs(reg, options, index)
+    # The rules are checked on the second core while this process sorts the registry and
+    # prepares every page; nothing is written before the check's answer is in.
+    check = forked.start(partial(_error_count, reg), len(reg.releases) >= FORK_CHECK_MIN)
+    try:
+        try:
+            check_out_dir(root, out)
+            index = build_index(reg)
+            if cached:
+                index.known_texts = load_texts(root)
+            facts = git_facts(root) if history else GitFacts()
+            options = site_options(reg, root, base_url, templates, facts, history, index, pending)
+            jobs = site_jobs(reg, options, index)
+        except BaseException:
+            _refuse_invalid(check.result())  # an invalid registry explains any failure
+            raise
+        _refuse_invalid(check.result())
+    finally:
+        check.cancel()
     mtime = None
     if options.build_time:
         mtime = int(datetime.fromisoformat(options.build_time.replace("Z", "+00:00")).timestamp())
