@@ -40,6 +40,7 @@ TEMP_SUFFIX = ".relreg-tmp"
 # build leaves it, and a build that finds it is a full build (read_manifest says None).
 INCOMPLETE = (json.dumps({"version": MANIFEST_VERSION, "incomplete": True}) + "\n").encode()
 Progress = Callable[[int, int], None]  # (files done, files in total)
+_STR = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) quotes with
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,28 @@ class Manifest:
             "inputs": dict(sorted(self.inputs.items())),
             "mtime": self.mtime,
         }
-        # the json module's indenting encoder is pure Python: 0.2 s at 10k releases
-        return (dumps_indented(doc) + "\n").encode("utf-8")
+        return (_dump_flat(doc) + "\n").encode("utf-8")
+
+
+def _dump_flat(doc: dict[str, Any]) -> str:
+    """``dumps_indented`` for a mapping of scalars and flat mappings of scalars, in one
+    pass per mapping (the manifest names 200,000 files at 100,000 releases)."""
+    parts = []
+    for key, value in doc.items():
+        if isinstance(value, dict) and value:
+            items = ",\n    ".join([f"{_STR(k)}: {_scalar(v)}" for k, v in value.items()])
+            parts.append(f"{_STR(key)}: {{\n    {items}\n  }}")
+        else:
+            parts.append(f"{_STR(key)}: {dumps_indented(value)}")
+    return "{\n  " + ",\n  ".join(parts) + "\n}"
+
+
+def _scalar(value: Any) -> str:
+    if type(value) is str:
+        return _STR(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return dumps_indented(value, "\n    ")
 
 
 def read_manifest(out: Path) -> Manifest | None:
@@ -148,7 +169,8 @@ class Writer:
             return hashlib.sha256(data).hexdigest() == old.sha256[relpath]
         return int(st.st_mtime) == old.mtime
 
-    def _link(self, relpath: str, target: str) -> bool:
+    def _link(self, relpath: str) -> bool:
+        target = self._target(relpath)
         try:
             os.link(os.path.join(self.previous, relpath), target)
         except OSError:
@@ -159,24 +181,23 @@ class Writer:
 
     def put(self, relpath: str, job: Job) -> None:
         """Reuse, link or write one file, and record it in the new manifest."""
-        target = self._target(relpath)
         old = self.old
         if (
             job.key is not None
             and old is not None
             and old.inputs.get(relpath) == job.key
             and self._previous_ok(relpath)
-            and self._link(relpath, target)
+            and self._link(relpath)
         ):
             self._record(relpath, job.key, old.sha256[relpath], old.sizes[relpath])
             self.reused += 1
             return
         data = job.make()
         digest = hashlib.sha256(data).hexdigest()
-        if self._previous_ok(relpath, digest) and self._link(relpath, target):
+        if self._previous_ok(relpath, digest) and self._link(relpath):
             self.linked += 1
         else:
-            self.write(target, data)
+            self.write(self._target(relpath), data)
             self.written += 1
         self._record(relpath, job.key, digest, len(data))
 
@@ -232,7 +253,7 @@ class InPlaceWriter(Writer):
         safe_relpath(self.staging, relpath)
         return os.path.join(self.staging, relpath)
 
-    def _link(self, relpath: str, target: str) -> bool:
+    def _link(self, relpath: str) -> bool:
         self.kept.append(relpath)  # the file stays; finish() only fixes its time
         return True
 

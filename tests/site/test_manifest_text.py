@@ -1,0 +1,35 @@
+"""The manifest's one-pass encoder writes exactly what the general indented encoder does."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry_lib.site.index import dumps_indented
+from registry_lib.site.output import MANIFEST_VERSION, Manifest
+
+paths = st.text(min_size=1, max_size=30)
+
+
+@given(
+    mtime=st.one_of(st.none(), st.integers(min_value=0, max_value=2**40)),
+    sha256=st.dictionaries(paths, st.text(max_size=64), max_size=8),
+    sizes=st.dictionaries(paths, st.integers(min_value=0, max_value=2**40), max_size=8),
+    inputs=st.dictionaries(paths, st.text(max_size=80), max_size=8),
+)
+def test_manifest_text_is_the_indented_json_of_its_fields(
+    mtime: int | None, sha256: dict[str, str], sizes: dict[str, int], inputs: dict[str, str]
+) -> None:
+    manifest = Manifest(mtime, sha256, sizes, inputs)
+    doc = {
+        "version": MANIFEST_VERSION,
+        "files": dict(sorted(sha256.items())),
+        "sizes": dict(sorted(sizes.items())),
+        "inputs": dict(sorted(inputs.items())),
+        "mtime": mtime,
+    }
+    text = manifest.dump().decode("utf-8")
+    assert text == dumps_indented(doc) + "\n"
+    assert text == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
