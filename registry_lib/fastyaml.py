@@ -101,6 +101,10 @@ def _scalar(raw: str) -> Any:
         if len(value) < 2 or value[-1] != '"' or '"' in inner or "\\" in inner:
             raise _NotSimple
         return inner
+    if value == "{}":  # yaml.safe_dump writes an empty mapping or list in flow style
+        return {}
+    if value == "[]":
+        return []
     if first in _PLAIN_BAD_START or ": " in value or " #" in value or value.endswith(":"):
         raise _NotSimple
     if "\t" in value:

@@ -49,6 +49,12 @@ TRICKY = st.sampled_from(
         ">",
         "[1]",
         "{a: 1}",
+        "{}",
+        "[]",
+        "{ }",
+        "[ ]",
+        "{}x",
+        "[] # c",
         "- x",
         "@x",
         "`x`",
@@ -126,3 +132,40 @@ def test_fast_path_steps_aside_for_what_it_does_not_know() -> None:
         "a: x\u2028y\n",
     ]:
         assert parse_simple(text) is None, text
+
+
+def test_fast_path_takes_what_yaml_safe_dump_writes_for_records() -> None:
+    """Generators and scripts often write registry files with ``yaml.safe_dump``."""
+    import yaml
+
+    records = [
+        {
+            "tag": "3.74.0",
+            "commit": "a" * 40,
+            "creator": "ci@example.com",
+            "created_at": "2023-03-23T04:12:00Z",
+            "metadata": {},
+        },
+        {
+            "tag": "3.74.x-nightly-20230323",
+            "commit": "b" * 40,
+            "creator": "ci@example.com",
+            "created_at": "2023-03-23T04:12:00Z",
+            "metadata": {"images": "main,scanner", "count": 3, "signed": True},
+            "rejection": {"by": "qa@example.com", "at": "2023-03-24T00:00:00Z", "reason": "bad"},
+        },
+        {
+            "milestone": "Nightly passed",
+            "tag": "3.74.0",
+            "approver": "qa@example.com",
+            "approved_at": "2023-03-23T04:12:00Z",
+            "metadata": {},
+            "break_glass": False,
+        },
+        {"name": "Nightly passed", "expected_metadata_keys": [], "requires": ["Build green"]},
+    ]
+    for record in records:
+        for sort_keys in (True, False):
+            text = yaml.safe_dump(record, sort_keys=sort_keys)
+            full = parse(text.encode("utf-8"), fast=False)
+            assert parse_simple(text) == (full.data, full.lines), text
