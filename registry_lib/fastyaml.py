@@ -1,7 +1,8 @@
 """A fast path for the YAML that registry files nearly always are. Pure.
 
 Tool-written files (and most hand-written ones) use a small subset of YAML: top-level
-``key: value`` lines, one level of nested mapping or list, plain or simply quoted scalars.
+``key: value`` lines, one level of nested mapping or list, plain or simply quoted scalars,
+empty ``{}`` and ``[]``, comment lines and a leading ``---``.
 ``parse_simple`` reads exactly that subset about ten times faster than libyaml plus
 construction, and returns None for anything else, so the full parser (which also finds
 every problem) handles the rest. Plain scalars are resolved with the same resolvers and
@@ -133,8 +134,12 @@ def _parse(text: str) -> tuple[dict[str, Any], dict[str, int]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        if line.lstrip(" ").startswith("#") or "\t" in line or "\r" in line:
+        if "\t" in line or "\r" in line:
             raise _NotSimple
+        if line.lstrip(" ").startswith("#"):
+            continue  # a comment line (no multi-line scalar here could hold it)
+        if line.rstrip(" ") == "---" and not data:
+            continue  # the document start marker
         if line[0] != " " and not line.startswith("- "):
             m = _TOP.match(line)
             if m is None:

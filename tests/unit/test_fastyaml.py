@@ -95,7 +95,8 @@ def documents(draw: st.DrawFn) -> str:
             for _ in range(draw(st.integers(1, 3))):
                 lines.append(f"{indent}-{_line_value(draw(VALUES))}")
     if draw(st.booleans()):
-        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", "# c", "  "])))
+        extra = draw(st.sampled_from(["", "# c", "  ", "  # c", "#", "---", "--- ", "...", "---x"]))
+        lines.insert(draw(st.integers(0, len(lines))), extra)
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
 
 
