@@ -8,6 +8,7 @@ the prefix ``!default/`` always names the built-in file, so an override can
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +33,8 @@ from ..model import parse_timestamp
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
 DEFAULT_PREFIX = "!default"
-_URL_BAD_CHARS = frozenset(" \t\r\n\"'<>`\\")
+# Characters that end or break out of an attribute or a URL, and control characters.
+_URL_BAD = re.compile(r"[\x00-\x1f \"'<>`\\]")
 
 
 def search_path(templates: Path | None) -> list[Path]:
@@ -109,17 +111,15 @@ def is_http_url(value: object) -> bool:
     """True for an absolute http(s) URL with a host and nothing that could break out."""
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         return False  # most metadata values: decided without scanning or parsing
-    if any(c in _URL_BAD_CHARS or ord(c) < 32 for c in value):
+    if _URL_BAD.search(value):
         return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.netloc)
-        and value.startswith(("http://", "https://"))
-    )
+    if "[" in value or "]" in value:  # an IPv6 host: urlsplit judges the brackets
+        try:
+            return bool(urlsplit(value).netloc)
+        except ValueError:
+            return False
+    host = value.index("//") + 2  # what urlsplit calls the netloc starts here
+    return value[host : host + 1] not in ("", "/", "?", "#")
 
 
 def scalar_text(value: object) -> str:
