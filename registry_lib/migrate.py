@@ -89,15 +89,34 @@ def _v0_to_v1(text: str, data: dict[str, Any]) -> tuple[str, str]:
 STEPS: dict[int, Callable[[str, dict[str, Any]], tuple[str, str]]] = {0: _v0_to_v1}
 
 
+def _refuse_newer(version: int, writing: str = "") -> None:
+    if version > SCHEMA_VERSION:
+        raise RelregError(
+            f"{CONFIG} has schema_version {version}, newer than this relreg supports "
+            f"({SCHEMA_VERSION}); upgrade relreg{writing}"
+        )
+
+
+def refuse_newer_format(root: Path) -> None:
+    """Refuse to write into a registry whose format is newer than this relreg's.
+
+    An older relreg would write files in its own format into a newer registry. A missing
+    or unreadable registry.yaml is left to the command itself (and to ``validate``).
+    """
+    if not (root / CONFIG).is_file():
+        return
+    try:
+        version = schema_version(root)
+    except RelregError:
+        return
+    _refuse_newer(version, " before writing to this registry")
+
+
 def migrate(root: Path, dry_run: bool = False) -> Migration:
     """Migrate the registry at ``root`` to ``SCHEMA_VERSION``; a no-op when it is current."""
     text, data = _read_config(root)
     start = _version_of(data)
-    if start > SCHEMA_VERSION:
-        raise RelregError(
-            f"{CONFIG} has schema_version {start}, newer than this relreg supports "
-            f"({SCHEMA_VERSION}); upgrade relreg"
-        )
+    _refuse_newer(start)
     result = Migration(start, SCHEMA_VERSION)
     version = start
     while version < SCHEMA_VERSION:

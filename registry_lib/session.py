@@ -27,6 +27,13 @@ class Session:
             flag = "--at" if self.at else "--feed"
             raise RelregError(f"{flag} only works with read commands, not `relreg {command}`")
 
+    def writes(self, command: str) -> None:
+        """``writable``, and refuse a registry whose format is newer than this relreg's."""
+        self.writable(command)
+        from .migrate import refuse_newer_format
+
+        refuse_newer_format(self.root)
+
     def registry(self) -> Registry:
         """The registry in the work tree, or as it was at ``--at``."""
         if self.at:

@@ -125,7 +125,7 @@ def import_stackrox(
     from ..importer import import_stackrox as run_import
 
     session = _session()
-    session.writable("import stackrox")
+    session.writes("import stackrox")
     mapping = {}
     for key, value in ops.parse_meta(people).items():
         mapping[key] = value

@@ -92,7 +92,7 @@ def milestone_create(
     from .. import ops
 
     session = _session()
-    session.writable("milestone create")
+    session.writes("milestone create")
     who = _preflight(session, git_commit, git_push)
     change = ops.create_milestone(
         session.root, name, expect, description, requires, aliases, approvers
@@ -173,7 +173,7 @@ def release_create(
     from ..environment import actor, now
 
     session = _session()
-    session.writable("release create")
+    session.writes("release create")
     _preflight(session, git_commit, git_push)
     who = actor(creator, session.root, "--creator")
     change = ops.create_release(session.root, tag, commit, who, now(), ops.parse_meta(meta))
@@ -236,7 +236,7 @@ def release_update(
     from .. import ops
 
     session = _session()
-    session.writable("release update")
+    session.writes("release update")
     who = _preflight(session, git_commit, git_push)
     change = ops.update_release(session.root, tag, ops.parse_meta(meta), unset)
     _finish(change, who, git_commit, git_push)
@@ -258,7 +258,7 @@ def release_reject(tag: str, reason: str, by: str | None, git_commit: bool, git_
     from ..environment import actor, now
 
     session = _session()
-    session.writable("release reject")
+    session.writes("release reject")
     _preflight(session, git_commit, git_push)
     who = actor(by, session.root, "--by")
     change = ops.reject_release(session.root, tag, reason, who, now())
@@ -297,7 +297,7 @@ def approve(
     from ..environment import actor, now
 
     session = _session()
-    session.writable("approve")
+    session.writes("approve")
     _preflight(session, git_commit, git_push)
     who = actor(approver, session.root, "--approver")
     change = ops.approve(
@@ -320,7 +320,7 @@ def revoke(tag: str, milestone_name: str, git_commit: bool, git_push: bool) -> N
     from .. import ops
 
     session = _session()
-    session.writable("revoke")
+    session.writes("revoke")
     who = _preflight(session, git_commit, git_push)
     change = ops.revoke(session.root, tag, milestone_name)
     _finish(change, who, git_commit, git_push)

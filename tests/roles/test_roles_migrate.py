@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rolekit import git, registry, write
+import pytest
+from rolekit import FIXTURES, SHA, git, registry, release, write
 
 from registry_lib.migrate import migrate, schema_version
 
@@ -102,3 +103,39 @@ def test_migrate_git_commit(tmp_path: Path, run_line, env) -> None:
         git(tmp_path, "log", "-1", "--format=%s").strip() == "Migrate registry to schema version 1"
     )
     assert git(tmp_path, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["milestone", "create", "QA passed", "--expect", "Report"],
+        ["release", "create", "4.1.0", "--commit", SHA, "--creator", "ci@example.org"],
+        ["release", "update", "4.0.0", "--meta", "k=v"],
+        ["release", "reject", "4.0.0", "--reason", "broken", "--by", "qa@example.org"],
+        ["approve", "4.0.0", "Nightly passed", "--approver", "qa@example.org"],
+        ["revoke", "4.0.0", "Nightly passed"],
+        ["import", "stackrox", FIXTURES / "stackrox-releases.json"],
+    ],
+    ids=lambda c: " ".join(str(a) for a in c[:2]),
+)
+def test_write_commands_refuse_a_newer_registry(
+    tmp_path: Path, run_line, env, command: list[object]
+) -> None:
+    """An older relreg must not write files of its format into a newer registry."""
+    data = registry(tmp_path / "data", "schema_version: 7\nname: Future\n")
+    write(data, "milestones/nightly-passed.yaml", "name: Nightly passed\n")
+    release(data, "4.0.0", "4.0")
+    write(
+        data,
+        "releases/4.0/4.0.0/approvals/nightly-passed.yaml",
+        "milestone: Nightly passed\ntag: 4.0.0\napprover: qa@example.org\n"
+        "approved_at: 2024-04-02T00:00:00Z\n",
+    )
+    before = {p: p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()}
+    code, out, err = run_line(["--registry", data, *command])
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: registry.yaml has schema_version 7, newer than this relreg supports (1); "
+        "upgrade relreg before writing to this registry\n"
+    )
+    assert {p: p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()} == before
