@@ -388,13 +388,32 @@ def import_stackrox(
     people: Mapping[str, str] | None = None,
     rejected_by: str | None = None,
 ) -> ImportReport:
-    """Import StackRox JSON files into the registry at ``root``; see docs/import.md."""
+    """Import StackRox JSON files into the registry at ``root``; see docs/import.md.
+
+    A registry with validation errors is refused before anything is written; when the
+    imported files would leave errors, every file is put back as it was and the report
+    (``ok`` False) names them.
+    """
     definitions, releases = read_files(files)
+    found = errors(rules.validate(load_directory(root)))
+    if found:
+        raise ValidationFailed(
+            f"the registry has {len(found)} validation error{'s' if len(found) != 1 else ''} "
+            "before the import; fix them first (see `relreg validate`)",
+            [*found],
+        )
     run = _Importer(root, people or {}, rejected_by)
-    for d in definitions:
-        run.definition(d)
-    for r in sorted(
-        releases, key=lambda r: (_meta_time(r, "createdAt") or "", str(_get(r, "tag")))
-    ):
-        run.release(r)
-    return run.finish()
+    try:
+        for d in definitions:
+            run.definition(d)
+        for r in sorted(
+            releases, key=lambda r: (_meta_time(r, "createdAt") or "", str(_get(r, "tag")))
+        ):
+            run.release(r)
+        report = run.finish()
+    except BaseException:
+        run.report.change.restore(root)
+        raise
+    if not report.ok:
+        report.change.restore(root)
+    return report

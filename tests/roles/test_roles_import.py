@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from rolekit import FIXTURES, registry, write
 
+from registry_lib import importer
+from registry_lib.findings import Finding
 from registry_lib.importer import NO_REASON, classify, import_stackrox
+from registry_lib.registry import Registry
 
 DEFS = FIXTURES / "stackrox-definitions.json"
 RELS = FIXTURES / "stackrox-releases.json"
@@ -145,12 +149,43 @@ def test_rejections_need_someone_to_record(tmp_path: Path) -> None:
     assert not (data / "releases/3.74/3.74.x-nightly-20230325").exists()
 
 
-def test_exit_1_when_the_registry_does_not_validate_afterwards(
+def test_a_registry_with_errors_is_refused_before_anything_is_written(
     tmp_path: Path, run_line, env
 ) -> None:
     data = registry(tmp_path / "data")
     write(data, "milestones/broken.yaml", "name: [broken]\n")
+    before = sorted(p.relative_to(data) for p in data.rglob("*"))
     code, out, err = _import(run_line, data, DEFS)
-    assert code == 1
-    assert "imported 3 milestone definitions" in out
-    assert "does not validate after the import" in err and "RR105" in err
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "error: the registry has 1 validation error before the import; fix them first"
+    )
+    assert "RR105" in err
+    assert sorted(p.relative_to(data) for p in data.rglob("*")) == before
+
+
+def test_files_are_put_back_when_the_import_would_not_validate(
+    tmp_path: Path, run_line, env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The importer skips records that break rules, so this takes a rule it cannot know:
+    one more error found only after the import (a rule added to relreg later, say)."""
+    data = registry(tmp_path / "data")
+    write(data, "milestones/qa.yaml", "name: QA\n")
+    before = {p: p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()}
+    real = importer.rules.validate
+    calls: list[int] = []
+
+    def validate(reg: Registry, *args: object) -> list[Finding]:
+        calls.append(1)
+        found = real(reg, *args)
+        if len(calls) == 2:  # after the import
+            found.append(Finding("milestones/nightly-passed.yaml", 1, "RR105", "injected"))
+        return found
+
+    monkeypatch.setattr(importer.rules, "validate", validate)
+    code, out, err = _import(run_line, data, DEFS, RELS, *PERSON)
+    assert (code, out) == (1, "")
+    assert err.startswith("error: the imported files would not validate (1 error); nothing was")
+    assert "milestones/nightly-passed.yaml:1: RR105: injected" in err
+    assert {p: p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()} == before
+    assert sorted(p.relative_to(data) for p in (data / "releases").rglob("*")) == []
