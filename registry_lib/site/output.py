@@ -20,15 +20,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import marshal
 import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..errors import RelregError
+from ..forked import Forked
 from ..loader import can_fork
 from .index import dumps_indented
 from .pages import Job
@@ -330,47 +331,28 @@ def _write_forked(writer: Writer, items: list[tuple[str, Job]], progress: Progre
     shares the loaded registry and the page makers for free, and each process writes its
     own files into the staging folder. Alternate files, not halves, balance the work:
     sorted paths put the cheap feed files first and the rendered pages last. The child
-    sends back its manifest entries (marshal) or the message of its error.
+    sends back its manifest entries (``forked.Forked``); an error in either half fails
+    the build.
     """
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_fd)
-        result: tuple[Any, ...]
-        try:
-            _write_items(writer, items[1::2], None, 0)
-            new = writer.new
-            counts = (writer.reused, writer.linked, writer.written)
-            result = ("ok", new.sha256, new.sizes, new.inputs, counts)
-        except RelregError as exc:
-            result = ("error", str(exc))
-        except BaseException as exc:  # any failure: the parent reports it
-            result = ("error", f"internal error while writing the site: {exc!r}")
-        try:
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(marshal.dumps(result))
-        finally:
-            os._exit(0)
-    os.close(write_fd)
+    child = Forked(partial(_write_half, writer, items[1::2]))
     try:
         _write_items(writer, items[0::2], progress, len(items))
+        sha256, sizes, inputs, (reused, linked, written) = child.result()
     finally:
-        with os.fdopen(read_fd, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(pid, 0)
-    try:
-        result = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        raise RelregError("the site-writing worker process died; run the build again") from None
-    if result[0] != "ok":
-        raise RelregError(result[1])
-    _, sha256, sizes, inputs, (reused, linked, written) = result
+        child.cancel()
     writer.new.sha256.update(sha256)
     writer.new.sizes.update(sizes)
     writer.new.inputs.update(inputs)
     writer.reused += reused
     writer.linked += linked
     writer.written += written
+
+
+def _write_half(writer: Writer, items: list[tuple[str, Job]]) -> tuple[Any, ...]:
+    """The child's half: its files written, its manifest entries and counts returned."""
+    _write_items(writer, items, None, 0)
+    new = writer.new
+    return new.sha256, new.sizes, new.inputs, (writer.reused, writer.linked, writer.written)
 
 
 def swap_in(new: Path, out: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -33,6 +34,21 @@ RunLine = Callable[..., tuple[int, str, str]]
 def stub_page_files(reg: Registry, options: SiteOptions) -> dict[str, bytes]:
     """Stands in for the HTML pages, so these tests exercise the feed and the build only."""
     return {"index.html": STUB_PAGE}
+
+
+def record_forks(monkeypatch: Any) -> list[int]:
+    """Wrap ``os.fork`` (for this test) to record each real fork's child pid."""
+    children: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return children
 
 
 def copy_registry(dst: Path) -> Path:

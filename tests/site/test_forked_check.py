@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from feedkit import copy_registry, tree
+from feedkit import copy_registry, record_forks, tree
 
 from registry_lib import forked
 from registry_lib.errors import RelregError
@@ -30,17 +30,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Check in a forked process on small registries; record each real fork's child pid."""
     monkeypatch.setattr(build, "FORK_CHECK_MIN", 0)
     monkeypatch.setattr(forked, "can_fork", lambda: True)
-    children: list[int] = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            children.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return children
+    return record_forks(monkeypatch)
 
 
 def test_a_site_checked_in_a_second_process_is_the_same(

@@ -6,11 +6,10 @@ threshold; a wrapper around ``os.fork`` proves the fork really happened.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from feedkit import copy_registry, tree
+from feedkit import copy_registry, record_forks, tree
 
 from registry_lib.errors import RelregError
 from registry_lib.loader import load_directory
@@ -23,17 +22,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Force the forked writer on small sites; record each real fork's child pid."""
     monkeypatch.setattr(output, "PARALLEL_MIN", 1)
     monkeypatch.setattr(output, "can_fork", lambda: True)
-    children: list[int] = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            children.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return children
+    return record_forks(monkeypatch)
 
 
 def test_forked_build_is_byte_identical_to_one_process(
