@@ -50,14 +50,22 @@ def dumps_indented(obj: Any, indent: str = "\n") -> str:
         for key, value in obj.items():
             if not isinstance(key, str):
                 return _fallback(obj, indent)
-            parts.append(_STR(key) + ": " + dumps_indented(value, inner))
+            # most values are text: quoted here, without a call per value
+            text = _STR(value) if type(value) is str else dumps_indented(value, inner)
+            parts.append(_STR(key) + ": " + text)
         return "{" + inner + ("," + inner).join(parts) + indent + "}"
     if isinstance(obj, list):
         if not obj:
             return "[]"
         inner = indent + "  "
         return (
-            "[" + inner + ("," + inner).join(dumps_indented(v, inner) for v in obj) + indent + "]"
+            "["
+            + inner
+            + ("," + inner).join(
+                [_STR(v) if type(v) is str else dumps_indented(v, inner) for v in obj]
+            )
+            + indent
+            + "]"
         )
     if isinstance(obj, float) and obj == obj and obj not in (float("inf"), float("-inf")):
         return _FLOAT(obj)
