@@ -17,7 +17,19 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import RelregError
-from .loader import can_fork
+
+
+def can_fork() -> bool:
+    """True on a machine with two cores or more where forking is safe (no threads yet)."""
+    import multiprocessing
+    import threading
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (
+        (cpus or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1  # forking a threaded process can deadlock
+    )
 
 
 class Forked:

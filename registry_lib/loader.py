@@ -17,7 +17,9 @@ from typing import Any, Protocol, TypeVar
 from pydantic import ValidationError
 
 from .errors import RelregError
+from .fieldfindings import validation_findings
 from .findings import Finding
+from .forked import can_fork
 from .model import (
     Approval,
     MilestoneDefinition,
@@ -125,73 +127,6 @@ class SubsetSource(DirectorySource):
                 yield SourceFile(rel)
 
 
-def _findings_from_validation(path: str, doc: Document, exc: ValidationError) -> list[Finding]:
-    """Turn pydantic errors into findings: one per field, codes from the error types."""
-    out: list[Finding] = []
-    seen: set[tuple[Any, ...]] = set()
-    errs = exc.errors()
-    # A union (``requires``: a name or a mapping) fails once per member; when one member
-    # says what is wrong in registry terms (RR codes), the others are noise.
-    explained = {_field_key(e["loc"]) for e in errs if e["type"].startswith("RR")}
-    for err in errs:
-        loc = err["loc"]
-        kind = err["type"]
-        top = str(loc[0]) if loc else ""
-        key = _field_key(loc)
-        group = key if top == "metadata" else (*key, kind[:2] == "RR")
-        if group in seen or (key in explained and not kind.startswith("RR")):
-            continue
-        seen.add(group)
-        line = doc.lines.get(".".join(str(p) for p in loc[:2])) or doc.line_of(top)
-        field = ".".join(str(p) for p in loc if not _union_member(p))
-        if kind.startswith("RR"):
-            text = err["msg"]
-            # The message names the field already ("commit 'abc' must be …") or gets it.
-            code, message = kind, text if text.startswith(f"{field} ") else f"{field}: {text}"
-        elif kind == "missing":
-            code, message = "RR107", f"required field '{field}' is missing; add it"
-        elif kind == "extra_forbidden":
-            code, message = "RR106", f"unknown field '{field}'; remove it or check its spelling"
-        elif top == "metadata" and len(loc) >= 2:
-            code = "RR105"
-            message = (
-                f"metadata '{loc[1]}' must be a string, finite number or boolean, "
-                f"not {_type_name(err.get('input'))}"
-            )
-        else:
-            code = "RR105"
-            message = f"'{field}' {_lower_first(err['msg'])} (got {_type_name(err.get('input'))})"
-            if kind == "string_type" and isinstance(err.get("input"), int | float | bool):
-                message += "; put the value in quotes"
-        out.append(Finding(path, line, code, message))
-    return out
-
-
-def _field_key(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The field an error is about: a key of a nested mapping (metadata, rejection), else
-    the top-level field (whose union members would otherwise each report)."""
-    if loc and loc[0] in ("metadata", "rejection"):
-        return tuple(loc[:2])
-    return tuple(loc[:1])
-
-
-def _union_member(part: object) -> bool:
-    """Location parts that name a union member (``str``, ``Requirement``), not a field."""
-    return isinstance(part, str) and (
-        part in ("str", "int", "float", "bool") or "[" in part or part[:1].isupper()
-    )
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def _type_name(value: object) -> str:
-    return {dict: "a mapping", list: "a list", type(None): "null", bool: "a boolean"}.get(
-        type(value), f"{type(value).__name__} {value!r}"[:60]
-    )
-
-
 Parsed = tuple[Any, dict[str, int], list[tuple[str, str, int | None]]]
 
 
@@ -215,7 +150,7 @@ def validate_file(path: str, model: type[R], parsed: Parsed) -> tuple[Loaded[R],
         record = model.model_validate(data)
     except ValidationError as exc:
         doc = Document(data, lines)
-        return Loaded(path, None, lines), found + _findings_from_validation(path, doc, exc)
+        return Loaded(path, None, lines), found + validation_findings(path, doc, exc)
     return Loaded(path, share_fields(record), lines), found
 
 
@@ -234,18 +169,6 @@ def _parse_batch(paths: list[str]) -> bytes:
     assert _FORKED_SOURCE is not None
     # marshal moves plain data between processes ~10x faster than pickling models.
     return marshal.dumps([parse_file(_FORKED_SOURCE, p) for p in paths])
-
-
-def can_fork() -> bool:
-    import multiprocessing
-    import threading
-
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        (cpus or 1) > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1  # forking a threaded process can deadlock
-    )
 
 
 def load_files(

@@ -16,8 +16,9 @@ from pydantic import ValidationError
 
 from . import rules, yamlio
 from .errors import NotFoundError, RelregError, ValidationFailed
+from .fieldfindings import validation_findings
 from .findings import Finding, errors
-from .loader import _findings_from_validation, load_directory
+from .loader import load_directory
 from .model import (
     SCHEMA_VERSION,
     Approval,
@@ -111,7 +112,7 @@ def build(model: type[R], data: Mapping[str, Any], path: str) -> R:
     try:
         return model.model_validate(dict(data))
     except ValidationError as exc:
-        found = _findings_from_validation(path, yamlio.Document(), exc)
+        found = validation_findings(path, yamlio.Document(), exc)
         raise ValidationFailed(_summary(found), [*found]) from None
 
 

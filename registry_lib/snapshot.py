@@ -16,12 +16,12 @@ from typing import Any
 
 from . import cache
 from .findings import Finding
+from .forked import can_fork
 from .loader import (
     PARALLEL_THRESHOLD,
     DirectorySource,
     SourceFile,
     SubsetSource,
-    can_fork,
     load_registry,
     require_registry,
 )

@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RelregError
-from ..forked import Forked
-from ..loader import can_fork
+from ..forked import Forked, can_fork
 from .index import dumps_indented
 from .pages import Job
 
