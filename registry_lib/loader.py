@@ -7,10 +7,10 @@ problem becomes a finding with a path, a line and a code.
 
 from __future__ import annotations
 
-import marshal
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from .errors import RelregError
 from .fieldfindings import validation_findings
 from .findings import Finding
-from .forked import can_fork
+from .forked import Forked, can_fork
 from .model import (
     Approval,
     MilestoneDefinition,
@@ -162,13 +162,11 @@ def load_file(source: FileSource, path: str, model: type[R]) -> tuple[Loaded[R],
 # Below this many files a second process costs more than it saves.
 PARALLEL_THRESHOLD = 3000
 WORKER_SHARE = 0.58  # the parent also validates every record, so the worker parses more
-_FORKED_SOURCE: FileSource | None = None
 
 
-def _parse_batch(paths: list[str]) -> bytes:
-    assert _FORKED_SOURCE is not None
-    # marshal moves plain data between processes ~10x faster than pickling models.
-    return marshal.dumps([parse_file(_FORKED_SOURCE, p) for p in paths])
+def _parse_files(source: FileSource, paths: list[str]) -> list[Parsed]:
+    # plain data: marshal moves it between processes ~10x faster than pickling models
+    return [parse_file(source, p) for p in paths]
 
 
 def load_files(
@@ -182,19 +180,13 @@ def load_files(
     """
     if not parallel or len(jobs) < PARALLEL_THRESHOLD or not can_fork():
         return [load_file(source, path, model) for path, model in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _FORKED_SOURCE
     cut = int(len(jobs) * (1 - WORKER_SHARE))
-    _FORKED_SOURCE = source
+    child = Forked(partial(_parse_files, source, [path for path, _ in jobs[cut:]]))
     try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            later = pool.submit(_parse_batch, [path for path, _ in jobs[cut:]])
-            out = [load_file(source, path, model) for path, model in jobs[:cut]]
-            parsed: list[Parsed] = marshal.loads(later.result())
+        out = [load_file(source, path, model) for path, model in jobs[:cut]]
+        parsed: list[Parsed] = child.result()
     finally:
-        _FORKED_SOURCE = None
+        child.cancel()
     out.extend(
         validate_file(path, model, p) for (path, model), p in zip(jobs[cut:], parsed, strict=True)
     )

@@ -8,15 +8,15 @@ from it (plus registry.yaml and the definitions, which every rule may use).
 from __future__ import annotations
 
 import hashlib
-import marshal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from . import cache
 from .findings import Finding
-from .forked import can_fork
+from .forked import Forked, can_fork
 from .loader import (
     PARALLEL_THRESHOLD,
     DirectorySource,
@@ -112,17 +112,15 @@ class _Listed:
         return self.source.read(path)
 
 
-_FORKED: tuple[_Listed, list[list[SourceFile]]] | None = None
-
-
 def _batch_groups(source: _Listed, files: list[SourceFile]) -> Groups:
     return _groups(load_registry(_Listed(source.source, source.listed + files), parallel=False))
 
 
-def _forked_batch(index: int) -> bytes:
-    assert _FORKED is not None
-    head, batches = _FORKED
-    return marshal.dumps(_batch_groups(head, batches[index]))
+def _batches_groups(source: _Listed, batches: list[list[SourceFile]]) -> Groups:
+    groups: Groups = {}
+    for batch in batches:
+        groups.update(_batch_groups(source, batch))
+    return groups
 
 
 def _batches(body: list[SourceFile]) -> list[list[SourceFile]]:
@@ -153,23 +151,13 @@ def _stream(root: Path) -> tuple[Registry, Groups]:
     batches = _batches(body)
     groups: Groups = {}
     if len(batches) < 2 or len(body) < PARALLEL_THRESHOLD or not can_fork():
-        for batch in batches:
-            groups.update(_batch_groups(head, batch))
-        return defs, groups
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _FORKED
-    _FORKED = (head, batches)
+        return defs, _batches_groups(head, batches)
+    child = Forked(partial(_batches_groups, head, batches[1::2]))
     try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            theirs = [pool.submit(_forked_batch, i) for i in range(1, len(batches), 2)]
-            for i in range(0, len(batches), 2):
-                groups.update(_batch_groups(head, batches[i]))
-            for future in theirs:
-                groups.update(marshal.loads(future.result()))
+        groups = _batches_groups(head, batches[0::2])
+        groups.update(child.result())
     finally:
-        _FORKED = None
+        child.cancel()
     return defs, groups
 
 
