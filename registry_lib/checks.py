@@ -51,9 +51,12 @@ def run_validate(
             raise RelregError("--check-authors needs --base REV: authors come from the new commits")
         if committed:
             raise RelregError("--committed needs --base REV: it checks the commits since REV")
+        from .gcpause import paused_gc
         from .snapshot import analyze
 
-        return Report(analyze(root).findings, prefix=_prefix(root))
+        with paused_gc():
+            findings = analyze(root).findings
+        return Report(findings, prefix=_prefix(root))
     from .changes import check_change
 
     return check_change(root, base, check_authors, committed)
