@@ -7,12 +7,10 @@ problem becomes a finding with a path, a line and a code.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -30,114 +28,37 @@ from .model import (
 )
 from .recordcache import RecordCache, signature
 from .registry import Loaded, Registry, ReleaseEntry
+from .sources import (
+    DirectorySource,
+    FileSource,
+    Parsed,
+    SourceFile,
+    SubsetSource,
+    parse_file,
+    parse_files,
+)
 from .tags import TAG_CHARS
-from .yamlio import MAX_BYTES, Document, parse
+from .yamlio import Document
+
+__all__ = [
+    "DirectorySource",
+    "FileSource",
+    "Parsed",
+    "SourceFile",
+    "SubsetSource",
+    "load_directory",
+    "load_file",
+    "load_files",
+    "load_registry",
+    "parse_file",
+    "require_registry",
+    "validate_file",
+]
 
 R = TypeVar("R", bound=Record)
 HARMLESS_SUFFIXES = (".md", ".txt", ".rst")
 HARMLESS_NAMES = (".gitignore", ".DS_Store")
 IGNORED_NAMES = (".gitkeep", ".keep")  # placeholders that keep empty folders in Git
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    """A file of a registry: its path relative to the root, and whether it is a symlink."""
-
-    path: str
-    symlink: bool = False
-
-
-class FileSource(Protocol):
-    """Where registry files come from."""
-
-    def files(self) -> Iterator[SourceFile]:
-        """Every file under the registry root (recursively), paths with '/'."""
-        ...  # pragma: no cover
-
-    def read(self, path: str) -> bytes:
-        """The bytes of one file."""
-        ...  # pragma: no cover
-
-
-class DirectorySource:
-    """A registry directory on disk."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._prefix = os.path.join(str(root), "")
-
-    def files(self) -> Iterator[SourceFile]:
-        """Walk the registry, skipping hidden folders such as .git."""
-        yield from self._tops(("registry.yaml", "milestones", "releases"))
-
-    def _tops(self, names: Iterable[str]) -> Iterator[SourceFile]:
-        for sub in names:
-            top = self.root / sub
-            if top.is_symlink():
-                yield SourceFile(sub, symlink=True)
-            elif top.is_file():
-                yield SourceFile(sub)
-            elif top.is_dir():
-                yield from self._walk(top, sub)
-
-    def _walk(self, folder: str | Path, rel: str) -> Iterator[SourceFile]:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for entry in entries:
-            path = f"{rel}/{entry.name}"
-            if entry.is_symlink():
-                yield SourceFile(path, symlink=True)
-            elif entry.is_dir():
-                yield from self._walk(entry.path, path)
-            else:
-                yield SourceFile(path)
-
-    def path_of(self, path: str) -> str:
-        """The file system path of a registry path."""
-        return self._prefix + path
-
-    def read(self, path: str) -> bytes:
-        """Read a file, refusing anything over the size limit without reading it all."""
-        fd = os.open(self._prefix + path, os.O_RDONLY)
-        try:
-            return os.read(fd, MAX_BYTES + 1)
-        finally:
-            os.close(fd)
-
-
-class SubsetSource(DirectorySource):
-    """Part of a registry directory: the settings, the definitions and the given paths."""
-
-    def __init__(self, root: Path, only: Iterable[str]) -> None:
-        super().__init__(root)
-        self.only = sorted(set(only))
-
-    def files(self) -> Iterator[SourceFile]:
-        """registry.yaml, milestones/ and every file under the given paths."""
-        yield from self._tops(("registry.yaml", "milestones"))
-        for rel in self.only:
-            if not rel.startswith("releases/"):
-                continue
-            full = self.root / rel
-            if full.is_symlink():
-                yield SourceFile(rel, symlink=True)
-            elif full.is_dir():
-                yield from self._walk(full, rel)
-            elif full.is_file():
-                yield SourceFile(rel)
-
-
-Parsed = tuple[Any, dict[str, int], list[tuple[str, str, int | None]]]
-
-
-def parse_file(source: FileSource, path: str) -> Parsed:
-    """Read and parse one file: (data, lines, problems as (code, message, line))."""
-    try:
-        raw = source.read(path)
-    except OSError as exc:
-        return None, {}, [("RR100", f"cannot read the file: {exc.strerror}", None)]
-    doc = parse(raw)
-    return doc.data, doc.lines, [(p.code, p.message, p.line) for p in doc.problems]
 
 
 def validate_file(path: str, model: type[R], parsed: Parsed) -> tuple[Loaded[R], list[Finding]]:
@@ -164,11 +85,6 @@ PARALLEL_THRESHOLD = 3000
 WORKER_SHARE = 0.58  # the parent also validates every record, so the worker parses more
 
 
-def _parse_files(source: FileSource, paths: list[str]) -> list[Parsed]:
-    # plain data: marshal moves it between processes ~10x faster than pickling models
-    return [parse_file(source, p) for p in paths]
-
-
 def load_files(
     source: FileSource, jobs: list[tuple[str, type[Record]]], parallel: bool = True
 ) -> list[tuple[Loaded[Any], list[Finding]]]:
@@ -181,7 +97,7 @@ def load_files(
     if not parallel or len(jobs) < PARALLEL_THRESHOLD or not can_fork():
         return [load_file(source, path, model) for path, model in jobs]
     cut = int(len(jobs) * (1 - WORKER_SHARE))
-    child = Forked(partial(_parse_files, source, [path for path, _ in jobs[cut:]]))
+    child = Forked(partial(parse_files, source, [path for path, _ in jobs[cut:]]))
     try:
         out = [load_file(source, path, model) for path, model in jobs[:cut]]
         parsed: list[Parsed] = child.result()
@@ -194,7 +110,9 @@ def load_files(
 
 
 def load_registry(
-    source: FileSource, parallel: bool = True, cache: RecordCache | None = None
+    source: FileSource,
+    parallel: bool = True,
+    cache: RecordCache | None = None,
 ) -> Registry:
     """Load every file of a registry; problems become ``registry.findings``.
 

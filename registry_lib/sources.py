@@ -1,0 +1,123 @@
+"""Where registry files come from, and how one is read and parsed. No pydantic here.
+
+A directory on disk (``DirectorySource``), part of one (``SubsetSource``), or a Git tree
+(``gitsource``) all give files by registry path; ``parse_file`` turns one into plain data
+and line numbers, which ``loader`` validates into records. Reading and parsing need no
+pydantic, so they live apart from the models.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .yamlio import MAX_BYTES, parse
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file of a registry: its path relative to the root, and whether it is a symlink."""
+
+    path: str
+    symlink: bool = False
+
+
+class FileSource(Protocol):
+    """Where registry files come from."""
+
+    def files(self) -> Iterator[SourceFile]:
+        """Every file under the registry root (recursively), paths with '/'."""
+        ...  # pragma: no cover
+
+    def read(self, path: str) -> bytes:
+        """The bytes of one file."""
+        ...  # pragma: no cover
+
+
+class DirectorySource:
+    """A registry directory on disk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._prefix = os.path.join(str(root), "")
+
+    def files(self) -> Iterator[SourceFile]:
+        """Walk the registry, skipping hidden folders such as .git."""
+        yield from self._tops(("registry.yaml", "milestones", "releases"))
+
+    def _tops(self, names: Iterable[str]) -> Iterator[SourceFile]:
+        for sub in names:
+            top = self.root / sub
+            if top.is_symlink():
+                yield SourceFile(sub, symlink=True)
+            elif top.is_file():
+                yield SourceFile(sub)
+            elif top.is_dir():
+                yield from self._walk(top, sub)
+
+    def _walk(self, folder: str | Path, rel: str) -> Iterator[SourceFile]:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            path = f"{rel}/{entry.name}"
+            if entry.is_symlink():
+                yield SourceFile(path, symlink=True)
+            elif entry.is_dir():
+                yield from self._walk(entry.path, path)
+            else:
+                yield SourceFile(path)
+
+    def path_of(self, path: str) -> str:
+        """The file system path of a registry path."""
+        return self._prefix + path
+
+    def read(self, path: str) -> bytes:
+        """Read a file, refusing anything over the size limit without reading it all."""
+        fd = os.open(self._prefix + path, os.O_RDONLY)
+        try:
+            return os.read(fd, MAX_BYTES + 1)
+        finally:
+            os.close(fd)
+
+
+class SubsetSource(DirectorySource):
+    """Part of a registry directory: the settings, the definitions and the given paths."""
+
+    def __init__(self, root: Path, only: Iterable[str]) -> None:
+        super().__init__(root)
+        self.only = sorted(set(only))
+
+    def files(self) -> Iterator[SourceFile]:
+        """registry.yaml, milestones/ and every file under the given paths."""
+        yield from self._tops(("registry.yaml", "milestones"))
+        for rel in self.only:
+            if not rel.startswith("releases/"):
+                continue
+            full = self.root / rel
+            if full.is_symlink():
+                yield SourceFile(rel, symlink=True)
+            elif full.is_dir():
+                yield from self._walk(full, rel)
+            elif full.is_file():
+                yield SourceFile(rel)
+
+
+Parsed = tuple[Any, dict[str, int], list[tuple[str, str, int | None]]]
+
+
+def parse_file(source: FileSource, path: str) -> Parsed:
+    """Read and parse one file: (data, lines, problems as (code, message, line))."""
+    try:
+        raw = source.read(path)
+    except OSError as exc:
+        return None, {}, [("RR100", f"cannot read the file: {exc.strerror}", None)]
+    doc = parse(raw)
+    return doc.data, doc.lines, [(p.code, p.message, p.line) for p in doc.problems]
+
+
+def parse_files(source: FileSource, paths: list[str]) -> list[Parsed]:
+    """``parse_file`` for each path: plain data, which marshal moves between processes."""
+    return [parse_file(source, p) for p in paths]
