@@ -37,6 +37,25 @@ class FileSource(Protocol):
         ...  # pragma: no cover
 
 
+# One read takes nearly every registry file whole. Asking for the whole size limit at
+# once (1 MiB) made Python allocate and shrink a 1 MiB buffer per file: 20 us a file
+# instead of 5, a third of the time a full validate spends reading.
+CHUNK = 64 * 1024
+
+
+def read_limited(fd: int, limit: int) -> bytes:
+    """At most ``limit`` bytes from ``fd``, until end of file, in ``CHUNK``-sized reads."""
+    parts = []
+    size = 0
+    while size < limit:
+        data = os.read(fd, min(CHUNK, limit - size))
+        if not data:
+            break
+        parts.append(data)
+        size += len(data)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 class DirectorySource:
     """A registry directory on disk."""
 
@@ -78,7 +97,7 @@ class DirectorySource:
         """Read a file, refusing anything over the size limit without reading it all."""
         fd = os.open(self._prefix + path, os.O_RDONLY)
         try:
-            return os.read(fd, MAX_BYTES + 1)
+            return read_limited(fd, MAX_BYTES + 1)
         finally:
             os.close(fd)
 
