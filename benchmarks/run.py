@@ -193,8 +193,10 @@ class Bench:
                 lambda out=out: sh([*self.relreg, "build", "--out", str(out)], self.env),
             )
             self.timed("build after one approval", lambda out=out: self._incremental_build(out))
-            shutil.rmtree(out, ignore_errors=True)
-            shutil.rmtree(hugo_out, ignore_errors=True)
+            # Outputs stay until the whole run ends: on ext4, creating files soon after
+            # many were deleted is several times slower (new inodes are checked against
+            # recently freed ones), and relreg, which writes twice as many files as the
+            # Hugo site, would pay for each earlier run's cleanup (see performance.md).
         self.memory = {
             "validate": peak_mb([*self.relreg, "validate"], {**self.env, "RELREG_NO_CACHE": "1"}),
         }
@@ -337,14 +339,18 @@ def main() -> None:
     cj_plain = peer_env("cj-default", ["check-jsonschema"])
     cj_clib = peer_env("cj-clib", ["check-jsonschema", "ruamel.yaml.clib"])
     benches = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(prefix=f"relreg-bench-{n}-") as tmp:
-            bench = Bench(n, args.repeat if n < 50000 else args.repeat_large, Path(tmp))
+    # One folder for the whole run, deleted at its end (see Bench.run).
+    with tempfile.TemporaryDirectory(prefix="relreg-bench-") as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            work = Path(tmp) / str(n)
+            work.mkdir()
+            bench = Bench(n, args.repeat if n < 50000 else args.repeat_large, work)
             print(f"N = {n:,}: generating", file=sys.stderr, flush=True)
             bench.setup()
             print(f"N = {n:,}: timing", file=sys.stderr, flush=True)
             bench.run(cj_plain, cj_clib, build=not args.skip_build)
             benches.append(bench)
+        print("deleting the run's files", file=sys.stderr, flush=True)
     table = report(benches)
     print(table)
     if not args.no_write:
