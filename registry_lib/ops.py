@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from . import rules, yamlio
+from .definitionrules import check_definitions
 from .errors import NotFoundError, RelregError, ValidationFailed
 from .fieldfindings import validation_findings
 from .findings import Finding, errors
@@ -171,10 +172,10 @@ def create_milestone(
     data["aliases"] = list(aliases)
     data["approvers"] = list(approvers)
     definition = build(MilestoneDefinition, data, path)
-    before = rules.check_definitions(reg)
+    before = check_definitions(reg)
     reg.milestones[slug] = Loaded(path, definition)
     reg.__dict__.pop("milestone_index", None)
-    _refuse_new_errors(before, rules.check_definitions(reg))
+    _refuse_new_errors(before, check_definitions(reg))
     change = Change(f"Define milestone {name}")
     change.write(root, path, to_yaml(definition))
     return change

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .definitionrules import check_definitions, milestone_name
 from .findings import Finding, Severity
 from .model import (
-    SCHEMA_VERSION,
     Approval,
     MilestoneDefinition,
     format_timestamp,
@@ -59,114 +59,6 @@ def _domain_finding(reg: Registry, loaded: Loaded[Any], key: str, email: str) ->
             f"{email} is outside the allowed email domains ({allowed}); use an address there",
         )
     ]
-
-
-def check_schema_version(reg: Registry) -> list[Finding]:
-    """registry.yaml's format is one this relreg understands (RR113)."""
-    loaded = reg.config
-    rec = loaded.record if loaded else None
-    if loaded is None or rec is None or rec.schema_version <= SCHEMA_VERSION:
-        return []
-    return [
-        Finding(
-            loaded.path,
-            loaded.line("schema_version"),
-            "RR113",
-            f"schema_version {rec.schema_version} is newer than this relreg supports "
-            f"({SCHEMA_VERSION}); upgrade relreg",
-        )
-    ]
-
-
-def check_definitions(reg: Registry) -> list[Finding]:
-    """registry.yaml's version; definitions: slug, unique names, known acyclic ``requires``."""
-    out: list[Finding] = check_schema_version(reg)
-    owners: dict[str, str] = {}
-    for slug, loaded in sorted(reg.milestones.items()):
-        rec = loaded.record
-        if rec is None:
-            continue
-        if rec.slug != slug:
-            out.append(
-                Finding(
-                    loaded.path,
-                    loaded.line("name"),
-                    "RR206",
-                    f"milestone {rec.name!r} belongs in milestones/{rec.slug}.yaml; "
-                    "rename the file or fix the name",
-                )
-            )
-        for key, name in [("name", rec.name)] + [("aliases", a) for a in rec.aliases]:
-            low = name.lower()
-            if low in owners and owners[low] != slug:
-                out.append(
-                    Finding(
-                        loaded.path,
-                        loaded.line(key),
-                        "RR208",
-                        f"{name!r} is already a name or alias of milestones/{owners[low]}.yaml; "
-                        "names and aliases must be unique",
-                    )
-                )
-            elif low in owners:
-                out.append(
-                    Finding(loaded.path, loaded.line(key), "RR208", f"{name!r} is listed twice")
-                )
-            owners.setdefault(low, slug)
-        for req in rec.requirements():
-            if reg.resolve_milestone(req.milestone) is None:
-                out.append(
-                    Finding(
-                        loaded.path,
-                        loaded.line("requires"),
-                        "RR307",
-                        f"requires unknown milestone {req.milestone!r}; define it or fix the name",
-                    )
-                )
-    out.extend(_cycles(reg))
-    return out
-
-
-def _cycles(reg: Registry) -> list[Finding]:
-    graph: dict[str, list[str]] = {}
-    for slug, loaded in reg.milestones.items():
-        rec = loaded.record
-        if rec is None:
-            continue
-        graph[slug] = [
-            s for r in rec.requirements() if (s := reg.resolve_milestone(r.milestone)) is not None
-        ]
-    state: dict[str, int] = {}
-    out: list[Finding] = []
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                cycle = [*stack[stack.index(nxt) :], nxt] if nxt in stack else [node, nxt]
-                loaded = reg.milestones[node]
-                names = " -> ".join(_name(reg, s) for s in cycle)
-                out.append(
-                    Finding(
-                        loaded.path,
-                        loaded.line("requires"),
-                        "RR306",
-                        f"requires form a cycle ({names}); remove one of them",
-                    )
-                )
-            elif nxt not in state:
-                visit(nxt, [*stack, nxt])
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node, [node])
-    return out
-
-
-def _name(reg: Registry, slug: str) -> str:
-    rec = reg.definition(slug)
-    return rec.name if rec else slug
 
 
 def check_duplicate_tags(reg: Registry) -> list[Finding]:
@@ -311,7 +203,7 @@ def _approval(
         )
     slug = reg.resolve_milestone(rec.milestone)
     if slug is None:
-        known = ", ".join(sorted(_name(reg, s) for s in reg.milestones)) or "none defined"
+        known = ", ".join(sorted(milestone_name(reg, s) for s in reg.milestones)) or "none defined"
         yield Finding(
             path,
             approval.line("milestone"),
@@ -324,7 +216,7 @@ def _approval(
             path,
             approval.line("milestone"),
             "RR209",
-            f"release {entry.tag} already has an approval for {_name(reg, slug)} in "
+            f"release {entry.tag} already has an approval for {milestone_name(reg, slug)} in "
             f"{reached[slug].path}; keep one",
         )
     reached[slug] = approval
@@ -352,7 +244,7 @@ def check_requires(
         if req_slug is None:
             continue  # reported on the definition (RR307)
         prior = reached.get(req_slug)
-        name = _name(reg, req_slug)
+        name = milestone_name(reg, req_slug)
         if prior is None or prior.record is None:
             yield Finding(
                 approval.path,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cache
+from .definitionrules import check_definitions
 from .findings import Finding
 from .forked import Forked, can_fork
 from .loader import (
@@ -27,7 +28,7 @@ from .loader import (
 )
 from .query import Facts, facts_of
 from .registry import Registry
-from .rules import check_definitions, check_release, duplicate_tags
+from .rules import check_release, duplicate_tags
 
 
 @dataclass
