@@ -99,6 +99,11 @@ class ReleasePage(Page):
     propose: dict[str, ProposeLink]
     history: list[HistoryRow]
 
+    @property
+    def defined(self) -> dict[str, MilestoneRef]:
+        """The defined milestones by slug (to link an approval or a history row)."""
+        return {m.slug: m for m in self.milestones}
+
 
 @dataclass(frozen=True, kw_only=True)
 class MilestonePage(Page):
