@@ -50,8 +50,14 @@ def dumps_indented(obj: Any, indent: str = "\n") -> str:
         for key, value in obj.items():
             if not isinstance(key, str):
                 return _fallback(obj, indent)
-            # most values are text: quoted here, without a call per value
-            text = _STR(value) if type(value) is str else dumps_indented(value, inner)
+            # most values are text or whole numbers: written here, without another call
+            kind = type(value)
+            if kind is str:
+                text = _STR(value)
+            elif kind is int:
+                text = int.__repr__(value)
+            else:
+                text = dumps_indented(value, inner)
             parts.append(_STR(key) + ": " + text)
         return "{" + inner + ("," + inner).join(parts) + indent + "}"
     if isinstance(obj, list):

@@ -40,7 +40,6 @@ TEMP_SUFFIX = ".relreg-tmp"
 # build leaves it, and a build that finds it is a full build (read_manifest says None).
 INCOMPLETE = (json.dumps({"version": MANIFEST_VERSION, "incomplete": True}) + "\n").encode()
 Progress = Callable[[int, int], None]  # (files done, files in total)
-_STR = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) quotes with
 
 
 @dataclass(frozen=True)
@@ -61,28 +60,7 @@ class Manifest:
             "inputs": dict(sorted(self.inputs.items())),
             "mtime": self.mtime,
         }
-        return (_dump_flat(doc) + "\n").encode("utf-8")
-
-
-def _dump_flat(doc: dict[str, Any]) -> str:
-    """``dumps_indented`` for a mapping of scalars and flat mappings of scalars, in one
-    pass per mapping (the manifest names 200,000 files at 100,000 releases)."""
-    parts = []
-    for key, value in doc.items():
-        if isinstance(value, dict) and value:
-            items = ",\n    ".join([f"{_STR(k)}: {_scalar(v)}" for k, v in value.items()])
-            parts.append(f"{_STR(key)}: {{\n    {items}\n  }}")
-        else:
-            parts.append(f"{_STR(key)}: {dumps_indented(value)}")
-    return "{\n  " + ",\n  ".join(parts) + "\n}"
-
-
-def _scalar(value: Any) -> str:
-    if type(value) is str:
-        return _STR(value)
-    if type(value) is int:
-        return int.__repr__(value)
-    return dumps_indented(value, "\n    ")
+        return (dumps_indented(doc) + "\n").encode("utf-8")
 
 
 def read_manifest(out: Path) -> Manifest | None:

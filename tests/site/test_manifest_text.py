@@ -1,4 +1,4 @@
-"""The manifest's one-pass encoder writes exactly what the general indented encoder does."""
+"""The manifest file is the indented JSON of its fields, exactly as json.dumps writes it."""
 
 from __future__ import annotations
 
