@@ -108,9 +108,15 @@ def git_state(root: Path) -> GitState | None:
     return pending.result() if pending else None
 
 
-def _file(root: Path) -> Path:
+def registry_file(root: Path, folder: str, version: int) -> Path:
+    """The cache file of one kind (``folder``, "" for the results cache) for the registry
+    at ``root``, named after its absolute path and the kind's format ``version``."""
     key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-    return cache_dir() / f"{key}.v{FORMAT}.cache"
+    return cache_dir() / folder / f"{key}.v{version}.cache"
+
+
+def _file(root: Path) -> Path:
+    return registry_file(root, "", FORMAT)
 
 
 def read(root: Path) -> dict[str, Any] | None:

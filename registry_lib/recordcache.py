@@ -18,13 +18,12 @@ file per registry folder; ``RELREG_NO_CACHE=1`` turns it off.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-from .cache import cache_dir, enabled, read_file, write_file
+from .cache import enabled, read_file, registry_file, write_file
 from .model import Approval, Record, Rejection, Release, shared_fields_set
 
 FORMAT = 1
@@ -48,8 +47,7 @@ def signature(path: str) -> Signature | None:
 
 
 def _file(root: Path) -> Path:
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-    return cache_dir() / "records" / f"{key}.v{FORMAT}.cache"
+    return registry_file(root, "records", FORMAT)
 
 
 class RecordCache:

@@ -12,18 +12,16 @@ relreg's cache folder, one file per registry folder; ``RELREG_NO_CACHE=1`` turns
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from ..cache import cache_dir, enabled, read_file, write_file
+from ..cache import enabled, read_file, registry_file, write_file
 from .index import SiteIndex
 
 FORMAT = 1
 
 
 def _file(root: Path) -> Path:
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-    return cache_dir() / "texts" / f"{key}.v{FORMAT}.cache"
+    return registry_file(root, "texts", FORMAT)
 
 
 def load_texts(root: Path) -> dict[str, str]:
