@@ -395,14 +395,14 @@ def import_stackrox(
     (``ok`` False) names them.
     """
     definitions, releases = read_files(files)
-    found = errors(rules.validate(load_directory(root)))
+    run = _Importer(root, people or {}, rejected_by)
+    found = errors(rules.validate(run.reg))  # the registry as loaded, before any import
     if found:
         raise ValidationFailed(
             f"the registry has {len(found)} validation error{'s' if len(found) != 1 else ''} "
             "before the import; fix them first (see `relreg validate`)",
             [*found],
         )
-    run = _Importer(root, people or {}, rejected_by)
     try:
         for d in definitions:
             run.definition(d)
