@@ -27,6 +27,7 @@ from ..model import format_timestamp
 from ..recordcache import RecordCache
 from ..registry import Registry
 from ..rules import validate
+from . import outputstat
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
 from .feed import feed_jobs
@@ -314,16 +315,17 @@ def _build_site(
     if options.build_time:
         mtime = int(datetime.fromisoformat(options.build_time.replace("Z", "+00:00")).timestamp())
     old = read_manifest(out) if out.is_dir() else None
+    trusted = outputstat.load(out, old.digest) if old is not None else None
     writer: Writer
     if old is not None and few_changes(jobs, old):
         # A trusted previous build: make everything into memory, then change in place
         # only the files that differ (see output.InPlaceWriter).
-        writer = InPlaceWriter(out, out, old, mtime, verify)
+        writer = InPlaceWriter(out, out, old, mtime, verify, trusted)
         write_site(writer, jobs, progress)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        writer = Writer(staging, out, old, mtime, verify)
+        writer = Writer(staging, out, old, mtime, verify, trusted)
         try:
             write_site(writer, jobs, progress)
             staging.chmod(0o755)  # mkdtemp makes it 0700; a web server must read it
@@ -331,6 +333,8 @@ def _build_site(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+    if old is None or writer.manifest_digest != old.digest or writer.stats != trusted:
+        outputstat.save(out, writer.manifest_digest, writer.stats)
     if cached:
         save_texts(root, index)
     everything = index.everything

@@ -31,6 +31,7 @@ from typing import Any
 from ..errors import RelregError
 from ..forked import Forked, can_fork
 from .index import dumps_indented
+from .outputstat import Signature, signature
 from .pages import Job
 
 MANIFEST = ".relreg-manifest.json"
@@ -50,6 +51,7 @@ class Manifest:
     sha256: dict[str, str]
     sizes: dict[str, int]
     inputs: dict[str, str]
+    digest: str = ""  # the SHA-256 of the manifest file read (names its stat record)
 
     def dump(self) -> bytes:
         """The manifest file: ``files`` (path -> SHA-256) first, for deploy tools."""
@@ -66,7 +68,8 @@ class Manifest:
 def read_manifest(out: Path) -> Manifest | None:
     """The previous build's manifest, or None when it is missing or not trustworthy."""
     try:
-        doc = json.loads((out / MANIFEST).read_bytes())
+        blob = (out / MANIFEST).read_bytes()
+        doc = json.loads(blob)
     except (OSError, ValueError):
         return None
     if not isinstance(doc, dict) or doc.get("version") != MANIFEST_VERSION:
@@ -83,7 +86,8 @@ def read_manifest(out: Path) -> Manifest | None:
             safe_relpath(out, relpath)
         except RelregError:
             return None  # an incremental build deletes files the manifest names
-    return Manifest(mtime, dict(files), dict(sizes), dict(inputs))  # type: ignore[arg-type]
+    digest = hashlib.sha256(blob).hexdigest()
+    return Manifest(mtime, dict(files), dict(sizes), dict(inputs), digest)  # type: ignore[arg-type]
 
 
 def _str_map(value: Any, kind: type) -> bool:
@@ -105,18 +109,27 @@ def safe_relpath(folder: Path, relpath: str) -> str:
 
 @dataclass
 class Writer:
-    """Writes one build into ``staging``, linking from ``previous`` where it can."""
+    """Writes one build into ``staging``, linking from ``previous`` where it can.
+
+    ``trusted`` holds the previous files' stat signatures recorded with the old manifest
+    (``outputstat``): a kept file matching its signature is taken as is, any other is
+    hashed. ``stats`` collects the signatures of this build's files as they are left.
+    """
 
     staging: Path
     previous: Path
     old: Manifest | None
     mtime: int | None
     verify: bool = False
+    trusted: dict[str, Signature] | None = None
     reused: int = 0  # linked without being made
     linked: int = 0  # made, found unchanged, linked
     written: int = 0
     new: Manifest = field(init=False)
+    stats: dict[str, Signature] = field(default_factory=dict, repr=False)
+    manifest_digest: str = ""  # the SHA-256 of the manifest this build wrote
     _dirs: set[str] = field(default_factory=set, repr=False)
+    _checked: tuple[str, Signature] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.new = Manifest(self.mtime, {}, {}, {})
@@ -136,16 +149,26 @@ class Writer:
             return False
         if digest is not None and old.sha256[relpath] != digest:
             return False
+        path = os.path.join(self.previous, relpath)
         try:
-            st = os.lstat(os.path.join(self.previous, relpath))
+            st = os.lstat(path)
         except OSError:
             return False
         if not (st.st_mode & 0o170000 == 0o100000 and st.st_size == old.sizes.get(relpath)):
             return False
-        if self.verify or old.mtime is None:
-            data = Path(self.previous, relpath).read_bytes()
-            return hashlib.sha256(data).hexdigest() == old.sha256[relpath]
-        return int(st.st_mtime) == old.mtime
+        if old.mtime is not None and int(st.st_mtime) != old.mtime:
+            return False
+        sig = signature(st)
+        trusted = self.trusted
+        if self.verify or trusted is None or trusted.get(relpath) != sig:
+            try:
+                with open(path, "rb") as fh:
+                    if hashlib.file_digest(fh, "sha256").hexdigest() != old.sha256[relpath]:
+                        return False
+            except OSError:
+                return False
+        self._checked = (relpath, sig)
+        return True
 
     def _link(self, relpath: str) -> bool:
         target = self._target(relpath)
@@ -155,33 +178,31 @@ class Writer:
             return False  # e.g. a file system without hard links: write instead
         if self.mtime is not None and self.old is not None and self.old.mtime != self.mtime:
             os.utime(target, (self.mtime, self.mtime))
+        self.stats[relpath] = signature(os.lstat(target))  # linking moved the change time
         return True
 
     def put(self, relpath: str, job: Job) -> None:
         """Reuse, link or write one file, and record it in the new manifest."""
         old = self.old
-        if (
-            job.key is not None
-            and old is not None
-            and old.inputs.get(relpath) == job.key
-            and self._previous_ok(relpath)
-            and self._link(relpath)
-        ):
+        same_inputs = job.key is not None and old is not None and old.inputs.get(relpath) == job.key
+        if same_inputs and self._previous_ok(relpath) and self._link(relpath):
+            assert old is not None
             self._record(relpath, job.key, old.sha256[relpath], old.sizes[relpath])
             self.reused += 1
             return
         data = job.make()
         digest = hashlib.sha256(data).hexdigest()
-        if self._previous_ok(relpath, digest) and self._link(relpath):
+        # (with the same inputs, the previous file was just found wanting)
+        if not same_inputs and self._previous_ok(relpath, digest) and self._link(relpath):
             self.linked += 1
         else:
-            self.write(self._target(relpath), data)
+            self.write(relpath, data)
             self.written += 1
         self._record(relpath, job.key, digest, len(data))
 
-    def write(self, target: str, data: bytes) -> None:
+    def write(self, relpath: str, data: bytes) -> None:
         """Write a new file (in the fresh staging folder: no temp file needed)."""
-        _write_file(target, os.O_EXCL, data, self.mtime)
+        self.stats[relpath] = _write_file(self._target(relpath), os.O_EXCL, data, self.mtime)
 
     def _record(self, relpath: str, key: str | None, digest: str, size: int) -> None:
         self.new.sha256[relpath] = digest
@@ -191,11 +212,14 @@ class Writer:
 
     def finish(self) -> None:
         """Write the manifest last: a build without one is never trusted."""
-        self.write(os.path.join(self.staging, MANIFEST), self.new.dump())
+        manifest = self.new.dump()
+        self.manifest_digest = hashlib.sha256(manifest).hexdigest()
+        _write_file(os.path.join(self.staging, MANIFEST), os.O_EXCL, manifest, self.mtime)
 
 
-def _write_file(path: str, mode: int, data: bytes, mtime: int | None) -> None:
-    """Create (``O_EXCL``) or overwrite (``O_TRUNC``) a file with ``data``, then set its time."""
+def _write_file(path: str, mode: int, data: bytes, mtime: int | None) -> Signature:
+    """Create (``O_EXCL``) or overwrite (``O_TRUNC``) a file with ``data``, then set its time;
+    its signature as written."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o644)
     try:
         view = memoryview(data)
@@ -203,17 +227,20 @@ def _write_file(path: str, mode: int, data: bytes, mtime: int | None) -> None:
             view = view[os.write(fd, view) :]
         if mtime is not None:
             os.utime(fd, (mtime, mtime))  # by descriptor: no second path lookup
+        return signature(os.fstat(fd))
     finally:
         os.close(fd)
 
 
-def write_atomic(target: str, data: bytes, mtime: int | None) -> None:
-    """Replace ``target`` by a file holding ``data``: a temp file, then ``os.replace``."""
+def write_atomic(target: str, data: bytes, mtime: int | None) -> Signature:
+    """Replace ``target`` by a file holding ``data``: a temp file, then ``os.replace``;
+    the new file's signature."""
     if os.path.isdir(target) and not os.path.islink(target):
         shutil.rmtree(target)  # a folder where a file belongs: edited behind our back
     temp = target + TEMP_SUFFIX
     _write_file(temp, os.O_TRUNC, data, mtime)
     os.replace(temp, target)
+    return signature(os.lstat(target))  # the rename moved the change time
 
 
 @dataclass
@@ -233,10 +260,12 @@ class InPlaceWriter(Writer):
 
     def _link(self, relpath: str) -> bool:
         self.kept.append(relpath)  # the file stays; finish() only fixes its time
+        if self._checked is not None and self._checked[0] == relpath:
+            self.stats[relpath] = self._checked[1]
         return True
 
-    def write(self, target: str, data: bytes) -> None:
-        self.pending[os.path.relpath(target, self.staging)] = data
+    def write(self, relpath: str, data: bytes) -> None:
+        self.pending[safe_relpath(self.staging, relpath)] = data
 
     def finish(self) -> None:
         """Delete what is gone, write what changed, and the manifest last."""
@@ -265,11 +294,15 @@ class InPlaceWriter(Writer):
             if parent and parent not in self._dirs:
                 os.makedirs(os.path.join(folder, parent), exist_ok=True)
                 self._dirs.add(parent)
-            write_atomic(target, data, self.mtime)
+            self.stats[relpath] = write_atomic(target, data, self.mtime)
         if self.mtime is not None and old.mtime != self.mtime:
             for relpath in self.kept:  # same bytes, but the build time moved
-                os.utime(os.path.join(folder, relpath), (self.mtime, self.mtime))
-        write_atomic(os.path.join(folder, MANIFEST), self.new.dump(), self.mtime)
+                target = os.path.join(folder, relpath)
+                os.utime(target, (self.mtime, self.mtime))
+                self.stats[relpath] = signature(os.lstat(target))
+        manifest = self.new.dump()
+        self.manifest_digest = hashlib.sha256(manifest).hexdigest()
+        write_atomic(os.path.join(folder, MANIFEST), manifest, self.mtime)
 
 
 # Below this many files a second process costs more than it saves.
@@ -314,9 +347,10 @@ def _write_forked(writer: Writer, items: list[tuple[str, Job]], progress: Progre
     child = Forked(partial(_write_half, writer, items[1::2]))
     try:
         _write_items(writer, items[0::2], progress, len(items))
-        sha256, sizes, inputs, (reused, linked, written) = child.result()
+        sha256, sizes, inputs, stats, (reused, linked, written) = child.result()
     finally:
         child.cancel()
+    writer.stats.update(stats)
     writer.new.sha256.update(sha256)
     writer.new.sizes.update(sizes)
     writer.new.inputs.update(inputs)
@@ -329,7 +363,8 @@ def _write_half(writer: Writer, items: list[tuple[str, Job]]) -> tuple[Any, ...]
     """The child's half: its files written, its manifest entries and counts returned."""
     _write_items(writer, items, None, 0)
     new = writer.new
-    return new.sha256, new.sizes, new.inputs, (writer.reused, writer.linked, writer.written)
+    counts = (writer.reused, writer.linked, writer.written)
+    return new.sha256, new.sizes, new.inputs, writer.stats, counts
 
 
 def swap_in(new: Path, out: Path) -> None:
