@@ -15,7 +15,7 @@ full scan plus writing it, so a one-off run (a CI clone) uses the plain scan. Gi
 the untracked cache itself (folder times, ``.gitignore`` contents, exclude files); relreg
 checks the file's checksum (Git does not on read). Whatever goes wrong with it (missing,
 damaged, unwritable cache, any Git error) falls back to the plain scan, and a damaged
-private index is deleted.
+private index is deleted (its making and checking: ``privateindex``).
 
 ``git status`` on it compares the work tree with HEAD, as if nothing were staged. So the
 candidates are every path it names, the paths the user's index stages (``git diff-index
@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import subprocess
 import time
 from pathlib import Path
 
+from . import privateindex
 from .errors import GitError
 from .gitutil import NO_GIT, _failure, git, git_many
 
@@ -44,16 +44,6 @@ from .gitutil import NO_GIT, _failure, git, git_many
 MAX_PATHSPECS = 1000
 STALE_LOCK_SECONDS = 600
 SAVE_AFTER_SECONDS = 300
-# Settings for the private index only: keep it one plain file with a checksum, and let
-# Git save its untracked cache (for every file: the plain answer lists each one).
-CONFIG = [
-    "core.untrackedCache=true",
-    "status.showUntrackedFiles=all",
-    "core.splitIndex=false",
-    "core.fsmonitor=false",
-    "index.sparse=false",
-    "index.skipHash=false",
-]
 DIFF = ["git", "--literal-pathspecs", "diff", "--name-only", "--no-renames", "-z"]
 OTHERS = ["git", "--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard"]
 
@@ -116,125 +106,6 @@ def _relative(prefix: str, paths: list[str]) -> list[str]:
     return sorted({p[len(head) :] for p in paths if p.startswith(head)})
 
 
-def private_index_folder() -> Path:
-    """Where the private indexes live (inside relreg's cache folder)."""
-    from .cache import cache_dir
-
-    return cache_dir().absolute() / "git-index"
-
-
-def _stat_key(st: os.stat_result) -> str:
-    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
-
-
-def _read_unchecked(private: Path) -> tuple[bytes | None, str]:
-    """The private index's bytes when they need checking (None: checked as they are now),
-    and the file's stat key; raises OSError when it is missing."""
-    with open(private, "rb") as fh:
-        key = _stat_key(os.fstat(fh.fileno()))
-        try:
-            if private.with_suffix(".ok").read_text() == key:
-                return None, key
-        except OSError:
-            pass
-        return fh.read(), key
-
-
-def _remember_checked(private: Path, key: str) -> None:
-    """Note that the private index with this stat key passed its checksum."""
-    record = private.with_suffix(".ok")
-    tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(OSError):
-        tmp.write_text(key)
-        os.replace(tmp, record)
-
-
-def _intact(content: bytes, algorithm: str) -> bool:
-    """True when an index file ends with the hash of the rest (Git does not check on read)."""
-    size = hashlib.new(algorithm).digest_size
-    body, trailer = content[:-size], content[-size:]
-    return len(content) > size and hashlib.new(algorithm, body).digest() == trailer
-
-
-def _algorithm(head: str) -> str:
-    return "sha1" if len(head) == 40 else "sha256"
-
-
-def _git_on(*args: str) -> list[str]:
-    """A Git command with the settings for a private index."""
-    command = ["git"]
-    for setting in CONFIG:
-        command += ["-c", setting]
-    return [*command, *args]
-
-
-def _env(index: Path, save: bool) -> dict[str, str]:
-    return {**os.environ, "GIT_INDEX_FILE": str(index), "GIT_OPTIONAL_LOCKS": "1" if save else "0"}
-
-
-def _discard(private: Path) -> None:
-    for path in (private, private.with_suffix(".ok")):
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-
-def _make(top: Path, user_index: Path, head: str, key: str, private: Path) -> bool:
-    """Make the private index for ``head``: from the previous one, or from the user's index.
-
-    False when the plain scan should answer this time (first run here, or a failure).
-    """
-    folder = private.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        others = sorted(folder.glob(f"{key}-*.index"), key=lambda p: p.stat().st_mtime)
-    except OSError:
-        return False
-    source: bytes | None = None
-    for previous in reversed(others):
-        try:
-            content, _ = _read_unchecked(previous)
-            if content is None:
-                content = previous.read_bytes()
-            elif not _intact(content, _algorithm(head)):
-                raise OSError("damaged")
-            source = content
-            break
-        except OSError:
-            _discard(previous)
-    if source is None:
-        seen = folder / f"{key}.seen"
-        try:
-            if not seen.exists():
-                seen.touch()  # the next run here makes it
-                return False
-            source = user_index.read_bytes()
-        except OSError:
-            return False
-    tmp = private.with_name(f"{private.stem}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(source)
-        proc = subprocess.run(
-            _git_on("read-tree", "--reset", head),
-            cwd=top,
-            env=_env(tmp, save=True),
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            return False
-        os.replace(tmp, private)
-    except OSError:
-        return False
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-    for old in folder.glob(f"{key}-*"):  # private indexes of earlier HEADs, and their notes
-        if old.name.split(".", 1)[0] != private.stem:
-            with contextlib.suppress(OSError):
-                old.unlink()
-    return True
-
-
 class Scan:
     """``git status`` on the private index, started early and read when needed.
 
@@ -254,12 +125,12 @@ class Scan:
     ) -> None:
         self.top, self.head, self.private = top, head, private
         self.content, self.checked = content, checked
-        command = _git_on("status", "--porcelain=v1", "-z", "--no-renames")
+        command = privateindex.git_on("status", "--porcelain=v1", "-z", "--no-renames")
         try:
             self.proc: subprocess.Popen[bytes] = subprocess.Popen(
                 command,
                 cwd=top,
-                env=_env(private, save),
+                env=privateindex.index_env(private, save),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
@@ -294,12 +165,12 @@ class Scan:
         ]
         try:
             if self.content is not None:
-                intact = _intact(self.content, _algorithm(self.head))
+                intact = privateindex.intact(self.content, privateindex.algorithm(self.head))
                 self.content = None
                 if not intact:
                     self.cancel()
                     raise GitError(f"the private index {self.private} is damaged")
-                _remember_checked(self.private, self.checked)
+                privateindex.remember_checked(self.private, self.checked)
             out, err = self.proc.communicate()
             if self.proc.returncode != 0:
                 raise _failure("status", self.proc.returncode, err)
@@ -351,12 +222,12 @@ def start_scan(top: Path) -> Scan | None:
         return None  # no commit yet, or an old Git
     user_index = top / index_path
     key = hashlib.sha256(str(user_index.resolve()).encode()).hexdigest()[:16]
-    private = private_index_folder() / f"{key}-{head}.index"
+    private = privateindex.private_index_folder() / f"{key}-{head}.index"
     try:
-        content, checked = _read_unchecked(private)
+        content, checked = privateindex.read_unchecked(private)
         fresh = False
     except OSError:
-        if not _make(top, user_index, head, key, private):
+        if not privateindex.make(top, user_index, head, key, private):
             return None
         fresh, content, checked = True, None, ""
     lock = private.with_name(private.name + ".lock")
@@ -387,7 +258,7 @@ def changed_paths(top: Path, prefix: str, base_sha: str, scan: Scan | None = Non
         try:
             return scan.changed_paths(prefix, base_sha)
         except GitError:
-            _discard(scan.private)
+            privateindex.discard(scan.private)
     return plain_changed_paths(top, prefix, base_sha)
 
 

@@ -1,0 +1,146 @@
+"""relreg's private Git index of HEAD (``validate --base``): where it lives, how it is made
+from the previous one or the user's index, and how its checksum is checked.
+
+A private index sits in relreg's cache folder, named after the user's index and the
+HEAD commit it holds. Git does not verify an index's checksum on read, so relreg does,
+once per version of the file (remembered by its stat in a ``.ok`` note). The scan that
+uses it is in ``worktree``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+# Settings for the private index only: keep it one plain file with a checksum, and let
+# Git save its untracked cache (for every file: the plain answer lists each one).
+CONFIG = [
+    "core.untrackedCache=true",
+    "status.showUntrackedFiles=all",
+    "core.splitIndex=false",
+    "core.fsmonitor=false",
+    "index.sparse=false",
+    "index.skipHash=false",
+]
+
+
+def private_index_folder() -> Path:
+    """Where the private indexes live (inside relreg's cache folder)."""
+    from .cache import cache_dir
+
+    return cache_dir().absolute() / "git-index"
+
+
+def _stat_key(st: os.stat_result) -> str:
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def read_unchecked(private: Path) -> tuple[bytes | None, str]:
+    """The private index's bytes when they need checking (None: checked as they are now),
+    and the file's stat key; raises OSError when it is missing."""
+    with open(private, "rb") as fh:
+        key = _stat_key(os.fstat(fh.fileno()))
+        try:
+            if private.with_suffix(".ok").read_text() == key:
+                return None, key
+        except OSError:
+            pass
+        return fh.read(), key
+
+
+def remember_checked(private: Path, key: str) -> None:
+    """Note that the private index with this stat key passed its checksum."""
+    record = private.with_suffix(".ok")
+    tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        tmp.write_text(key)
+        os.replace(tmp, record)
+
+
+def intact(content: bytes, algorithm: str) -> bool:
+    """True when an index file ends with the hash of the rest (Git does not check on read)."""
+    size = hashlib.new(algorithm).digest_size
+    body, trailer = content[:-size], content[-size:]
+    return len(content) > size and hashlib.new(algorithm, body).digest() == trailer
+
+
+def algorithm(head: str) -> str:
+    return "sha1" if len(head) == 40 else "sha256"
+
+
+def git_on(*args: str) -> list[str]:
+    """A Git command with the settings for a private index."""
+    command = ["git"]
+    for setting in CONFIG:
+        command += ["-c", setting]
+    return [*command, *args]
+
+
+def index_env(index: Path, save: bool) -> dict[str, str]:
+    return {**os.environ, "GIT_INDEX_FILE": str(index), "GIT_OPTIONAL_LOCKS": "1" if save else "0"}
+
+
+def discard(private: Path) -> None:
+    for path in (private, private.with_suffix(".ok")):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> bool:
+    """Make the private index for ``head``: from the previous one, or from the user's index.
+
+    False when the plain scan should answer this time (first run here, or a failure).
+    """
+    folder = private.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        others = sorted(folder.glob(f"{key}-*.index"), key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return False
+    source: bytes | None = None
+    for previous in reversed(others):
+        try:
+            content, _ = read_unchecked(previous)
+            if content is None:
+                content = previous.read_bytes()
+            elif not intact(content, algorithm(head)):
+                raise OSError("damaged")
+            source = content
+            break
+        except OSError:
+            discard(previous)
+    if source is None:
+        seen = folder / f"{key}.seen"
+        try:
+            if not seen.exists():
+                seen.touch()  # the next run here makes it
+                return False
+            source = user_index.read_bytes()
+        except OSError:
+            return False
+    tmp = private.with_name(f"{private.stem}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(source)
+        proc = subprocess.run(
+            git_on("read-tree", "--reset", head),
+            cwd=top,
+            env=index_env(tmp, save=True),
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            return False
+        os.replace(tmp, private)
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    for old in folder.glob(f"{key}-*"):  # private indexes of earlier HEADs, and their notes
+        if old.name.split(".", 1)[0] != private.stem:
+            with contextlib.suppress(OSError):
+                old.unlink()
+    return True
