@@ -32,16 +32,8 @@ from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
 from .feed import feed_jobs
 from .index import SiteIndex, build_index
-from .output import (
-    MANIFEST,
-    InPlaceWriter,
-    Manifest,
-    Progress,
-    Writer,
-    read_manifest,
-    swap_in,
-    write_site,
-)
+from .manifest import MANIFEST, Manifest, read_manifest
+from .output import InPlaceWriter, Progress, Writer, swap_in, write_site
 from .pages import Job
 from .textcache import load_texts, save_texts
 

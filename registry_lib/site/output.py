@@ -6,7 +6,7 @@ build, neither made nor written, when the previous manifest records the same fin
 for it; a file made anew whose bytes equal the previous ones is kept too. Either way the
 previous file must still be what the manifest says: a regular file of the recorded size
 and build time (or, with ``verify``, of the recorded SHA-256). A missing, unreadable,
-malformed or "incomplete" manifest means a full build.
+malformed or "incomplete" manifest means a full build (the manifest: ``manifest``).
 
 ``Writer`` writes a full build into a staging folder (``swap_in`` renames it over the
 output folder). ``InPlaceWriter`` updates a trusted previous build where it stands: it
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 from collections.abc import Callable
@@ -28,83 +27,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..errors import RelregError
 from ..forked import Forked, can_fork
-from .index import dumps_indented
+from .manifest import INCOMPLETE, MANIFEST, Manifest, safe_relpath
 from .outputstat import Signature, signature
 from .pages import Job
 
-MANIFEST = ".relreg-manifest.json"
-MANIFEST_VERSION = 1
 TEMP_SUFFIX = ".relreg-tmp"
-# Written over the manifest before an in-place build changes any file: an interrupted
-# build leaves it, and a build that finds it is a full build (read_manifest says None).
-INCOMPLETE = (json.dumps({"version": MANIFEST_VERSION, "incomplete": True}) + "\n").encode()
 Progress = Callable[[int, int], None]  # (files done, files in total)
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a build wrote: per file its SHA-256, size and input fingerprint."""
-
-    mtime: int | None
-    sha256: dict[str, str]
-    sizes: dict[str, int]
-    inputs: dict[str, str]
-    digest: str = ""  # the SHA-256 of the manifest file read (names its stat record)
-
-    def dump(self) -> bytes:
-        """The manifest file: ``files`` (path -> SHA-256) first, for deploy tools."""
-        doc = {
-            "version": MANIFEST_VERSION,
-            "files": dict(sorted(self.sha256.items())),
-            "sizes": dict(sorted(self.sizes.items())),
-            "inputs": dict(sorted(self.inputs.items())),
-            "mtime": self.mtime,
-        }
-        return (dumps_indented(doc) + "\n").encode("utf-8")
-
-
-def read_manifest(out: Path) -> Manifest | None:
-    """The previous build's manifest, or None when it is missing or not trustworthy."""
-    try:
-        blob = (out / MANIFEST).read_bytes()
-        doc = json.loads(blob)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("version") != MANIFEST_VERSION:
-        return None
-    if doc.get("incomplete") is not None:
-        return None  # an in-place build was interrupted: some files are new, some old
-    files, sizes, inputs, mtime = (doc.get(k) for k in ("files", "sizes", "inputs", "mtime"))
-    if not (_str_map(files, str) and _str_map(sizes, int) and _str_map(inputs, str)):
-        return None
-    if mtime is not None and (not isinstance(mtime, int) or isinstance(mtime, bool)):
-        return None
-    for relpath in files:  # type: ignore[union-attr]
-        try:
-            safe_relpath(out, relpath)
-        except RelregError:
-            return None  # an incremental build deletes files the manifest names
-    digest = hashlib.sha256(blob).hexdigest()
-    return Manifest(mtime, dict(files), dict(sizes), dict(inputs), digest)  # type: ignore[arg-type]
-
-
-def _str_map(value: Any, kind: type) -> bool:
-    return isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, kind) and not isinstance(v, bool)
-        for k, v in value.items()
-    )
-
-
-def safe_relpath(folder: Path, relpath: str) -> str:
-    """``relpath`` when it names a file strictly inside ``folder``; RelregError otherwise."""
-    parts = relpath.split("/")
-    if relpath.startswith("/") or "\\" in relpath or "\0" in relpath:
-        parts = [".."]
-    if any(p in ("", ".", "..") for p in parts):
-        raise RelregError(f"refusing to write {relpath}: it is outside {folder}")
-    return relpath
 
 
 @dataclass

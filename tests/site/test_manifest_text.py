@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry_lib.site.index import dumps_indented
-from registry_lib.site.output import MANIFEST_VERSION, Manifest
+from registry_lib.site.manifest import MANIFEST_VERSION, Manifest
 
 paths = st.text(min_size=1, max_size=30)
 
