@@ -1,15 +1,13 @@
 """``relreg import stackrox``: move in from the StackRox release registry's API (docs/import.md).
 
 Reads the JSON of ``GET /v1/qualitymilestonedefinition`` and ``GET /v1/release?preload=true``
-(camelCase as grpc-gateway prints it, snake_case too; a bare list or a single object also
-works; files are told apart by content). Each record is built and checked with the same
+(``stackroxjson``). Each record is built and checked with the same
 rules as ``relreg approve`` before it is written; what cannot be carried over, or is
 changed on the way, becomes a note of the report. Existing files are never overwritten.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +18,10 @@ from . import rules
 from .errors import RelregError, ValidationFailed
 from .findings import Finding, errors
 from .loader import load_directory
-from .model import Approval, MilestoneDefinition, Record, Release, normalize_timestamp
+from .model import Approval, MilestoneDefinition, Record, Release
 from .ops import Change, build, to_yaml
 from .registry import Loaded, Registry, ReleaseEntry
+from .stackroxjson import KNOWN, camel_keys, get_field, meta_time, read_files
 from .tags import parse_tag
 
 NO_REASON = "imported from StackRox without a reason"
@@ -34,18 +33,6 @@ KINDS = {
 }
 _HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Fields the importer reads; anything else is named in the report as not carried over.
-_KNOWN = {
-    "definition": {"meta", "name", "expectedMetadataKeys"},
-    "release": {
-        *("meta", "tag", "commit", "creator", "kind", "metadata"),
-        *("qualityMilestones", "rejected", "rejectionReason"),
-    },
-    "approval": {
-        *("meta", "name", "approver", "metadata"),
-        *("qualityMilestoneDefinition", "qualityMilestoneDefinitionName"),
-    },
-}
 
 
 @dataclass
@@ -71,79 +58,6 @@ class ImportReport:
             self.notes.append(text)
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
-
-
-def _get(obj: Mapping[str, Any], name: str, default: Any = None) -> Any:
-    """A field by its camelCase name or its snake_case (proto) name."""
-    if name in obj:
-        return obj[name]
-    return obj.get(_snake(name), default)
-
-
-def _camel_keys(obj: Mapping[str, Any]) -> set[str]:
-    return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k) for k in obj}
-
-
-def classify(data: Any) -> tuple[str, list[Any]]:
-    """("definitions" | "releases" | "empty" | "unknown", records) of one parsed JSON file."""
-    if isinstance(data, dict):
-        for key in ("qualityMilestoneDefinitions", "releases"):
-            value = _get(data, key)
-            if isinstance(value, list):
-                return ("definitions" if key != "releases" else "releases"), value
-        if "tag" in data:
-            return "releases", [data]
-        if "name" in data:
-            return "definitions", [data]
-        return "unknown", []
-    if isinstance(data, list):
-        items = [d for d in data if isinstance(d, dict)]
-        if not data:
-            return "empty", []
-        if len(items) == len(data) and any("tag" in d for d in items):
-            return "releases", items
-        if len(items) == len(data) and all("name" in d for d in items):
-            return "definitions", items
-    return "unknown", []
-
-
-def read_files(paths: Sequence[Path]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Definitions and releases from StackRox JSON files; refuse a file that is neither."""
-    definitions: list[dict[str, Any]] = []
-    releases: list[dict[str, Any]] = []
-    for path in paths:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RelregError(
-                f"{path} is not JSON ({exc}); save the API's response as it is"
-            ) from None
-        kind, records = classify(data)
-        if kind == "unknown":
-            raise RelregError(
-                f"{path} is neither GET /v1/qualitymilestonedefinition nor "
-                "GET /v1/release?preload=true output; see docs/import.md for what is accepted"
-            )
-        bad = [r for r in records if not isinstance(r, dict)]
-        if bad:
-            raise RelregError(f"{path}: every entry of the list must be a JSON object")
-        (definitions if kind == "definitions" else releases).extend(records)
-    return definitions, releases
-
-
-def _meta_time(obj: Mapping[str, Any], key: str) -> str | None:
-    meta = _get(obj, "meta") or {}
-    value = _get(meta, key) if isinstance(meta, dict) else None
-    if not isinstance(value, str):
-        return None
-    try:
-        return normalize_timestamp(value)
-    except ValueError:
-        return None
-
-
 def _pairs(value: Any, where: str, report: ImportReport) -> dict[str, Any]:
     """StackRox metadata (a list of {key, value}; a plain object is accepted too)."""
     if isinstance(value, dict):
@@ -160,9 +74,9 @@ def _pairs(value: Any, where: str, report: ImportReport) -> dict[str, Any]:
 
 
 def _unknown(obj: Mapping[str, Any], kind: str, report: ImportReport) -> None:
-    for key in sorted(_camel_keys(obj) - _KNOWN[kind]):
+    for key in sorted(camel_keys(obj) - KNOWN[kind]):
         report.note(f"field {key!r} of StackRox {kind}s is not carried over")
-    meta = _get(obj, "meta")
+    meta = get_field(obj, "meta")
     if isinstance(meta, dict) and "id" in meta:
         report.note(
             "StackRox ids (meta.id) are not carried over; records are keyed by tag and name"
@@ -196,7 +110,7 @@ class _Importer:
 
     def definition(self, raw: dict[str, Any]) -> None:
         _unknown(raw, "definition", self.report)
-        name, keys = _get(raw, "name"), _get(raw, "expectedMetadataKeys") or []
+        name, keys = get_field(raw, "name"), get_field(raw, "expectedMetadataKeys") or []
         try:
             rec = build(
                 MilestoneDefinition, {"name": name, "expected_metadata_keys": keys}, "milestones/"
@@ -224,9 +138,9 @@ class _Importer:
 
     def release(self, raw: dict[str, Any]) -> None:
         _unknown(raw, "release", self.report)
-        tag = _get(raw, "tag")
+        tag = get_field(raw, "tag")
         info = parse_tag(tag) if isinstance(tag, str) else None
-        approvals = [a for a in _get(raw, "qualityMilestones") or [] if isinstance(a, dict)]
+        approvals = [a for a in get_field(raw, "qualityMilestones") or [] if isinstance(a, dict)]
         count = len(approvals)
         lost = f" with its {count} approval{'s' if count != 1 else ''}" if count else ""
         if info is None:
@@ -234,7 +148,7 @@ class _Importer:
                 f"release {tag!r}: not a tag relreg knows (versions.md); skipped{lost}"
             )
             return
-        kind = _get(raw, "kind")
+        kind = get_field(raw, "kind")
         if isinstance(kind, str) and KINDS.get(kind.upper(), kind.lower()) != info.kind:
             self.report.note(
                 f"release {tag}: StackRox kind {kind} disagrees with the tag, which makes it "
@@ -249,25 +163,25 @@ class _Importer:
             self.report.note(f"release {tag}: {entry.folder}/release.yaml exists; kept as it is")
             if entry.record is None:
                 return
-        for approval in sorted(approvals, key=lambda a: _meta_time(a, "createdAt") or ""):
+        for approval in sorted(approvals, key=lambda a: meta_time(a, "createdAt") or ""):
             self.approval(entry, approval)
 
     def new_release(
         self, raw: dict[str, Any], tag: str, channel: str, lost: str
     ) -> ReleaseEntry | None:
-        commit = _get(raw, "commit")
+        commit = get_field(raw, "commit")
         if not isinstance(commit, str) or not _HEX40.match(commit):
             self.report.note(f"release {tag}: commit {commit!r} is not a 40-hex SHA; skipped{lost}")
             return None
         if commit != commit.lower():
             self.report.note(f"release {tag}: commit written in lowercase ({commit.lower()})")
-        created = _meta_time(raw, "createdAt")
-        creator = self.person(_get(raw, "creator"), "creator")
+        created = meta_time(raw, "createdAt")
+        creator = self.person(get_field(raw, "creator"), "creator")
         if created is None or creator is None:
             why = (
                 "no meta.createdAt timestamp"
                 if created is None
-                else (f"creator {_get(raw, 'creator')!r} is not an email address")
+                else (f"creator {get_field(raw, 'creator')!r} is not an email address")
             )
             self.report.note(f"release {tag}: {why}; skipped{lost}")
             return None
@@ -276,21 +190,21 @@ class _Importer:
             "commit": commit.lower(),
             "creator": creator,
             "created_at": created,
-            "metadata": _pairs(_get(raw, "metadata"), f"release {tag}", self.report),
+            "metadata": _pairs(get_field(raw, "metadata"), f"release {tag}", self.report),
         }
-        if _get(raw, "rejected") is True:
+        if get_field(raw, "rejected") is True:
             if self.rejected_by is None:
                 self.report.note(
                     f"release {tag}: rejected, but no --rejected-by EMAIL to record; skipped{lost}"
                 )
                 return None
-            reason = _get(raw, "rejectionReason")
+            reason = get_field(raw, "rejectionReason")
             if not isinstance(reason, str) or not reason.strip():
                 reason = NO_REASON
                 self.report.note(
                     f"release {tag}: rejected without a reason; reason set to {NO_REASON!r}"
                 )
-            updated = _meta_time(raw, "updatedAt")
+            updated = meta_time(raw, "updatedAt")
             data["rejection"] = {
                 "by": self.rejected_by,
                 "at": max(updated or created, created),
@@ -321,8 +235,8 @@ class _Importer:
 
     def approval(self, entry: ReleaseEntry, raw: dict[str, Any]) -> None:
         _unknown(raw, "approval", self.report)
-        nested = _get(raw, "qualityMilestoneDefinition")
-        name = _get(raw, "name") or _get(raw, "qualityMilestoneDefinitionName")
+        nested = get_field(raw, "qualityMilestoneDefinition")
+        name = get_field(raw, "name") or get_field(raw, "qualityMilestoneDefinitionName")
         if not name and isinstance(nested, dict):
             name = nested.get("name")
         where = f"release {entry.tag}, milestone {name!r}"
@@ -331,13 +245,13 @@ class _Importer:
         if definition is None:
             self.report.note(f"{where}: no such milestone definition; approval skipped")
             return
-        approver = self.person(_get(raw, "approver"), "approver")
-        at = _meta_time(raw, "createdAt")
+        approver = self.person(get_field(raw, "approver"), "approver")
+        at = meta_time(raw, "createdAt")
         if approver is None or at is None:
             why = (
                 "no meta.createdAt timestamp"
                 if at is None
-                else (f"approver {_get(raw, 'approver')!r} is not an email address")
+                else (f"approver {get_field(raw, 'approver')!r} is not an email address")
             )
             self.report.note(f"{where}: {why}; approval skipped")
             return
@@ -350,7 +264,7 @@ class _Importer:
             "tag": entry.tag,
             "approver": approver,
             "approved_at": at,
-            "metadata": _pairs(_get(raw, "metadata"), where, self.report),
+            "metadata": _pairs(get_field(raw, "metadata"), where, self.report),
         }
         try:
             rec = build(Approval, data, path)
@@ -407,7 +321,7 @@ def import_stackrox(
         for d in definitions:
             run.definition(d)
         for r in sorted(
-            releases, key=lambda r: (_meta_time(r, "createdAt") or "", str(_get(r, "tag")))
+            releases, key=lambda r: (meta_time(r, "createdAt") or "", str(get_field(r, "tag")))
         ):
             run.release(r)
         report = run.finish()

@@ -10,8 +10,9 @@ from rolekit import FIXTURES, registry, write
 
 from registry_lib import importer
 from registry_lib.findings import Finding
-from registry_lib.importer import NO_REASON, classify, import_stackrox
+from registry_lib.importer import NO_REASON, import_stackrox
 from registry_lib.registry import Registry
+from registry_lib.stackroxjson import classify
 
 DEFS = FIXTURES / "stackrox-definitions.json"
 RELS = FIXTURES / "stackrox-releases.json"
