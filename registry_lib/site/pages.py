@@ -19,20 +19,16 @@ from ..registry import Registry
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .fingerprint import engine_fingerprint, fingerprint
 from .index import SiteIndex, build_index
+from .repolinks import HistoryRow, ProposeLink, github_repository, history_rows, propose_links
 from .templating import get_env, render, source
 from .views import (
     ChannelView,
     Event,
-    HistoryRow,
     MilestoneRef,
     MilestoneView,
-    ProposeLink,
     ReleaseView,
     SiteData,
     gather,
-    github_repository,
-    history_rows,
-    propose_links,
 )
 
 RECENT_EVENTS = 20
