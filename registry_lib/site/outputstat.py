@@ -21,20 +21,28 @@ keep every field. The file is checksummed and tagged with relreg's code version
 from __future__ import annotations
 
 import os
+import struct
 import time
 from pathlib import Path
 
 from ..cache import enabled, read_file, registry_file, write_file
 
 FORMAT = 1
-Signature = tuple[int, int, int, int]
+# Packed, not a tuple: 65 bytes a file instead of about 200 (200,000 files at 100k releases).
+Signature = bytes
+_PACKED = struct.Struct("<QqqQ")  # size, mtime_ns, ctime_ns, inode
 FINE_RACY_NS = 100_000_000  # file systems with sub-second times: ample for any clock tick
 COARSE_RACY_NS = 2_000_000_000  # file systems with whole-second (or two-second) times
 
 
 def signature(st: os.stat_result) -> Signature:
     """The stat fields that change whenever a file is written, replaced or touched."""
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return _PACKED.pack(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def change_time(sig: Signature) -> int:
+    """The change time (nanoseconds) recorded in a signature."""
+    return int(_PACKED.unpack(sig)[2])
 
 
 def _file(out: Path) -> Path:
@@ -54,7 +62,7 @@ def load(out: Path, manifest: str) -> dict[str, Signature] | None:
 
 def racy_window(signatures: dict[str, Signature]) -> int:
     """How recent a change time must be to count as racy, in nanoseconds."""
-    fine = any(sig[2] % 1_000_000_000 for sig in signatures.values())
+    fine = any(change_time(sig) % 1_000_000_000 for sig in signatures.values())
     return FINE_RACY_NS if fine else COARSE_RACY_NS
 
 
@@ -63,5 +71,5 @@ def save(out: Path, manifest: str, signatures: dict[str, Signature]) -> None:
     if not enabled():
         return
     racy = time.time_ns() - racy_window(signatures)
-    files = {path: sig for path, sig in signatures.items() if sig[2] < racy}
+    files = {path: sig for path, sig in signatures.items() if change_time(sig) < racy}
     write_file(_file(out), {"format": FORMAT, "manifest": manifest, "files": files})
