@@ -32,6 +32,13 @@ def sneaky_edit(page: Path) -> bytes:
     return data
 
 
+def first_build(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the example registry and its site, built once."""
+    reg = copy_registry(tmp_path / "data")
+    build_site(reg, tmp_path / "site")
+    return reg, tmp_path / "site"
+
+
 @pytest.fixture
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths of kept files the writer hashed (it hashes through hashlib.file_digest)."""
@@ -59,9 +66,7 @@ def test_an_edit_keeping_size_and_time_is_made_again(
 ) -> None:
     if cache == "without cache":
         monkeypatch.setenv("RELREG_NO_CACHE", "1")
-    reg = copy_registry(tmp_path / "data")
-    site = tmp_path / "site"
-    build_site(reg, site)
+    reg, site = first_build(tmp_path)
     page = site / PAGE
     original = sneaky_edit(page)
     build_site(reg, site)
@@ -73,9 +78,7 @@ def test_an_edit_keeping_size_and_time_is_made_again(
 def test_files_matching_their_record_are_not_read(
     tmp_path: Path, hashed: list[str], no_racy_window: None
 ) -> None:
-    reg = copy_registry(tmp_path / "data")
-    site = tmp_path / "site"
-    build_site(reg, site)
+    reg, site = first_build(tmp_path)
     again = build_site(reg, site)
     assert again.written == 0
     assert hashed == []  # every kept file matched its signature
@@ -88,9 +91,7 @@ def test_without_a_record_every_kept_file_is_hashed(
     tmp_path: Path, hashed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RELREG_NO_CACHE", "1")
-    reg = copy_registry(tmp_path / "data")
-    site = tmp_path / "site"
-    build_site(reg, site)
+    reg, site = first_build(tmp_path)
     again = build_site(reg, site)
     assert again.written == 0
     assert len(hashed) == again.files  # made or not, each kept file was read
@@ -99,9 +100,7 @@ def test_without_a_record_every_kept_file_is_hashed(
 def test_files_changed_just_before_the_record_are_hashed_next_time(
     tmp_path: Path, hashed: list[str]
 ) -> None:
-    reg = copy_registry(tmp_path / "data")
-    site = tmp_path / "site"
-    build_site(reg, site)  # all written within the racy window: none recorded
+    reg, site = first_build(tmp_path)  # all written within the racy window: none recorded
     again = build_site(reg, site)
     assert len(hashed) == again.files  # made or not, each kept file was read
 
@@ -109,9 +108,7 @@ def test_files_changed_just_before_the_record_are_hashed_next_time(
 def test_a_record_of_another_manifest_is_ignored(
     tmp_path: Path, hashed: list[str], no_racy_window: None
 ) -> None:
-    reg = copy_registry(tmp_path / "data")
-    site = tmp_path / "site"
-    build_site(reg, site)
+    reg, site = first_build(tmp_path)
     manifest = site / ".relreg-manifest.json"
     text = manifest.read_bytes()
     manifest.write_bytes(text.replace(b'"version": 1', b'"version":  1', 1))
@@ -124,9 +121,7 @@ def test_a_record_of_another_manifest_is_ignored(
 def test_a_damaged_record_is_ignored(
     tmp_path: Path, hashed: list[str], no_racy_window: None, damage: str
 ) -> None:
-    reg = copy_registry(tmp_path / "data")
-    site = tmp_path / "site"
-    build_site(reg, site)
+    reg, site = first_build(tmp_path)
     record = outputstat._file(site)
     blob = record.read_bytes()
     record.write_bytes(
