@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import RelregError
-from .index import dumps_indented
+from .index import _STR, dumps_indented
 
 MANIFEST = ".relreg-manifest.json"
 MANIFEST_VERSION = 1
@@ -36,14 +37,43 @@ class Manifest:
 
     def dump(self) -> bytes:
         """The manifest file: ``files`` (path -> SHA-256) first, for deploy tools."""
-        doc = {
-            "version": MANIFEST_VERSION,
-            "files": dict(sorted(self.sha256.items())),
-            "sizes": dict(sorted(self.sizes.items())),
-            "inputs": dict(sorted(self.inputs.items())),
-            "mtime": self.mtime,
-        }
-        return (dumps_indented(doc) + "\n").encode("utf-8")
+        return b"".join(self.chunks())
+
+    def chunks(self) -> Iterator[bytes]:
+        """The manifest file in pieces of at most ``CHUNK`` entries, for writing as made.
+
+        At 100,000 releases the manifest names 200,000 files three times; made whole, its
+        text and the strings it is joined from took ~250 MB at the build's very end.
+        The text is ``dumps_indented`` of the document, piece by piece.
+        """
+        yield f'{{\n  "version": {MANIFEST_VERSION},\n'.encode()
+        for name, mapping in (("files", self.sha256), ("sizes", self.sizes)):
+            yield from _section(name, mapping)
+            yield b",\n"
+        yield from _section("inputs", self.inputs)
+        yield f',\n  "mtime": {dumps_indented(self.mtime)}\n}}\n'.encode()
+
+
+CHUNK = 4096  # entries a piece
+
+
+def _value(value: str | int) -> str:
+    return _STR(value) if type(value) is str else dumps_indented(value)
+
+
+def _section(name: str, mapping: Mapping[str, str | int]) -> Iterator[bytes]:
+    """``"name": {...}`` of the manifest, keys sorted, as ``dumps_indented`` writes it."""
+    if not mapping:
+        yield f'  "{name}": {{}}'.encode()
+        return
+    keys = sorted(mapping)
+    yield f'  "{name}": {{\n    '.encode()
+    for start in range(0, len(keys), CHUNK):
+        piece = ",\n    ".join(
+            [_STR(k) + ": " + _value(mapping[k]) for k in keys[start : start + CHUNK]]
+        )
+        yield (piece if start == 0 else ",\n    " + piece).encode("utf-8")
+    yield b"\n  }"
 
 
 def read_manifest(out: Path) -> Manifest | None:

@@ -21,7 +21,7 @@ import contextlib
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -141,19 +141,31 @@ class Writer:
 
     def finish(self) -> None:
         """Write the manifest last: a build without one is never trusted."""
-        manifest = self.new.dump()
-        self.manifest_digest = hashlib.sha256(manifest).hexdigest()
-        _write_file(os.path.join(self.staging, MANIFEST), os.O_EXCL, manifest, self.mtime)
+        digest = hashlib.sha256()
+        target = os.path.join(self.staging, MANIFEST)
+        _write_file(target, os.O_EXCL, _hashed(self.new.chunks(), digest), self.mtime)
+        self.manifest_digest = digest.hexdigest()
 
 
-def _write_file(path: str, mode: int, data: bytes, mtime: int | None) -> Signature:
+Data = bytes | Iterable[bytes]  # a file's bytes, whole or in pieces
+
+
+def _hashed(chunks: Iterable[bytes], digest: Any) -> Iterator[bytes]:
+    """The pieces of a file, each added to ``digest`` as it passes."""
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+
+
+def _write_file(path: str, mode: int, data: Data, mtime: int | None) -> Signature:
     """Create (``O_EXCL``) or overwrite (``O_TRUNC``) a file with ``data``, then set its time;
     its signature as written."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        for chunk in [data] if isinstance(data, bytes) else data:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
         if mtime is not None:
             os.utime(fd, (mtime, mtime))  # by descriptor: no second path lookup
         return signature(os.fstat(fd))
@@ -161,7 +173,7 @@ def _write_file(path: str, mode: int, data: bytes, mtime: int | None) -> Signatu
         os.close(fd)
 
 
-def write_atomic(target: str, data: bytes, mtime: int | None) -> Signature:
+def write_atomic(target: str, data: Data, mtime: int | None) -> Signature:
     """Replace ``target`` by a file holding ``data``: a temp file, then ``os.replace``;
     the new file's signature."""
     if os.path.isdir(target) and not os.path.islink(target):
@@ -229,9 +241,9 @@ class InPlaceWriter(Writer):
                 target = os.path.join(folder, relpath)
                 os.utime(target, (self.mtime, self.mtime))
                 self.stats[relpath] = signature(os.lstat(target))
-        manifest = self.new.dump()
-        self.manifest_digest = hashlib.sha256(manifest).hexdigest()
-        write_atomic(os.path.join(folder, MANIFEST), manifest, self.mtime)
+        digest = hashlib.sha256()
+        write_atomic(os.path.join(folder, MANIFEST), _hashed(self.new.chunks(), digest), self.mtime)
+        self.manifest_digest = digest.hexdigest()
 
 
 # Below this many files a second process costs more than it saves.
