@@ -5,7 +5,9 @@ fingerprint (or None) and a function making its bytes. A file is kept from the p
 build, neither made nor written, when the previous manifest records the same fingerprint
 for it; a file made anew whose bytes equal the previous ones is kept too. Either way the
 previous file must still be what the manifest says: a regular file of the recorded size
-and build time (or, with ``verify``, of the recorded SHA-256). A missing, unreadable,
+and build time whose stat signature is the one recorded after the previous build
+(``outputstat``), or else whose SHA-256 is the recorded one (always checked with
+``verify``). A missing, unreadable,
 malformed or "incomplete" manifest means a full build (the manifest: ``manifest``).
 
 ``Writer`` writes a full build into a staging folder (``swap_in`` renames it over the
@@ -58,7 +60,6 @@ class Writer:
     stats: dict[str, Signature] = field(default_factory=dict, repr=False)
     manifest_digest: str = ""  # the SHA-256 of the manifest this build wrote
     _dirs: set[str] = field(default_factory=set, repr=False)
-    _checked: tuple[str, Signature] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.new = Manifest(self.mtime, {}, {}, {})
@@ -71,35 +72,36 @@ class Writer:
             self._dirs.add(parent)
         return os.path.join(self.staging, relpath)
 
-    def _previous_ok(self, relpath: str, digest: str | None = None) -> bool:
-        """True when the previous file is still what the old manifest says it is."""
+    def _previous_ok(self, relpath: str, digest: str | None = None) -> Signature | None:
+        """The previous file's signature when it is still what the old manifest says it is,
+        else None."""
         old = self.old
         if old is None or relpath not in old.sha256:
-            return False
+            return None
         if digest is not None and old.sha256[relpath] != digest:
-            return False
+            return None
         path = os.path.join(self.previous, relpath)
         try:
             st = os.lstat(path)
         except OSError:
-            return False
+            return None
         if not (st.st_mode & 0o170000 == 0o100000 and st.st_size == old.sizes.get(relpath)):
-            return False
+            return None
         if old.mtime is not None and int(st.st_mtime) != old.mtime:
-            return False
+            return None
         sig = signature(st)
         trusted = self.trusted
         if self.verify or trusted is None or trusted.get(relpath) != sig:
             try:
                 with open(path, "rb") as fh:
                     if hashlib.file_digest(fh, "sha256").hexdigest() != old.sha256[relpath]:
-                        return False
+                        return None
             except OSError:
-                return False
-        self._checked = (relpath, sig)
-        return True
+                return None
+        return sig
 
-    def _link(self, relpath: str) -> bool:
+    def _link(self, relpath: str, sig: Signature) -> bool:
+        """Take the previous file (of signature ``sig``) into this build."""
         target = self._target(relpath)
         try:
             os.link(os.path.join(self.previous, relpath), target)
@@ -114,7 +116,8 @@ class Writer:
         """Reuse, link or write one file, and record it in the new manifest."""
         old = self.old
         same_inputs = job.key is not None and old is not None and old.inputs.get(relpath) == job.key
-        if same_inputs and self._previous_ok(relpath) and self._link(relpath):
+        sig = self._previous_ok(relpath) if same_inputs else None
+        if sig is not None and self._link(relpath, sig):
             assert old is not None
             self._record(relpath, job.key, old.sha256[relpath], old.sizes[relpath])
             self.reused += 1
@@ -122,7 +125,8 @@ class Writer:
         data = job.make()
         digest = hashlib.sha256(data).hexdigest()
         # (with the same inputs, the previous file was just found wanting)
-        if not same_inputs and self._previous_ok(relpath, digest) and self._link(relpath):
+        sig = None if same_inputs else self._previous_ok(relpath, digest)
+        if sig is not None and self._link(relpath, sig):
             self.linked += 1
         else:
             self.write(relpath, data)
@@ -199,10 +203,9 @@ class InPlaceWriter(Writer):
         safe_relpath(self.staging, relpath)
         return os.path.join(self.staging, relpath)
 
-    def _link(self, relpath: str) -> bool:
+    def _link(self, relpath: str, sig: Signature) -> bool:
         self.kept.append(relpath)  # the file stays; finish() only fixes its time
-        if self._checked is not None and self._checked[0] == relpath:
-            self.stats[relpath] = self._checked[1]
+        self.stats[relpath] = sig
         return True
 
     def write(self, relpath: str, data: bytes) -> None:
