@@ -39,6 +39,10 @@ NEW_APPROVAL = (
     '  NumberOfCIFailures: "0"\n'
 )
 
+# The Hugo peers (benchmarks/hugo_site.py): the site relreg builds, and the earlier, smaller
+# one (a page per release and a list per channel, no layout, history, milestones or JSON).
+HUGO_SITES = {"hugo, same pages": "hugo-src", "hugo, bare pages": "hugo-bare"}
+
 
 def sh(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
     """Run a command, fail loudly on error, return its wall time in seconds."""
@@ -123,6 +127,7 @@ class Bench:
         ):
             subprocess.run(["git", *args], cwd=self.repo, check=True, capture_output=True)
         write_hugo_site(self.data, self.work / "hugo-src")
+        write_hugo_site(self.data, self.work / "hugo-bare", bare=True)
         self.files = sorted(str(p) for p in self.data.rglob("*.yaml"))
         self.tag = sorted((self.data / "releases").glob("*/*"))[0]
 
@@ -189,14 +194,10 @@ class Bench:
                 lambda out=out: sh([*self.relreg, "build", "--out", str(out)], self.env),
             )
             if hugo is not None:
-                hugo_out = Path(tempfile.mkdtemp(dir=self.work, prefix="hugo-"))
-                source = str(self.work / "hugo-src")
-                self.timed(
-                    "hugo, same pages",
-                    lambda hugo=hugo, source=source, hugo_out=hugo_out: sh(
-                        [hugo, "--quiet", "-s", source, "-d", str(hugo_out)]
-                    ),
-                )
+                for name, source in HUGO_SITES.items():
+                    hugo_out = Path(tempfile.mkdtemp(dir=self.work, prefix="hugo-"))
+                    command = [hugo, "--quiet", "-s", str(self.work / source), "-d", str(hugo_out)]
+                    self.timed(name, lambda command=command: sh(command))
             # Builds that repeat into one folder keep a record cache; the first rebuild
             # fills it, later ones use it.
             self.timed(
@@ -215,6 +216,11 @@ class Bench:
             site = str(self.work / "mem-site")
             shutil.rmtree(cache / "records", ignore_errors=True)
             self.memory["build"] = peak_mb([*self.relreg, "build", "--out", site], self.env)
+            if hugo is not None:
+                source, hugo_out = str(self.work / "hugo-src"), str(self.work / "mem-hugo")
+                self.memory["hugo"] = peak_mb(
+                    [hugo, "--quiet", "-s", source, "-d", hugo_out], self.env
+                )
 
     def _new_approval(self) -> Path:
         folder = next(
@@ -277,12 +283,13 @@ def report(benches: list[Bench]) -> str:
         + " | ".join(f"{b.memory['validate']:.0f} MB" for b in benches)
         + " |"
     )
-    if all("build" in b.memory for b in benches):
-        lines.append(
-            "| peak memory, build | "
-            + " | ".join(f"{b.memory['build']:.0f} MB" for b in benches)
-            + " |"
-        )
+    for key, label in (("build", "build"), ("hugo", "hugo, same pages")):
+        if all(key in b.memory for b in benches):
+            lines.append(
+                f"| peak memory, {label} | "
+                + " | ".join(f"{b.memory[key]:.0f} MB" for b in benches)
+                + " |"
+            )
     ratios = [
         ("validate cold / parse floor (goal ≤ 1.2)", "validate, cold", "parse floor (libyaml)"),
         (
@@ -311,6 +318,7 @@ def report(benches: list[Bench]) -> str:
             "validate, cold",
         ),
         ("build / hugo (goal < 1)", "build, full", "hugo, same pages"),
+        ("build / hugo, bare pages (for reference)", "build, full", "hugo, bare pages"),
         (
             "build after one approval / full build (goal ≤ 0.05)",
             "build after one approval",

@@ -38,10 +38,18 @@ def test_a_small_run_times_every_command_and_reports_them(tmp_path: Path) -> Non
     hugo = hugo_binary()
     bench.run(here, here, build=True, hugo=hugo)
 
-    expected = TIMED + (["hugo, same pages"] if hugo else [])
+    expected = TIMED + (["hugo, same pages", "hugo, bare pages"] if hugo else [])
     assert sorted(bench.times) == sorted(expected)
     assert all(len(runs) == 1 and runs[0] > 0 for runs in bench.times.values())
     assert bench.memory["validate"] > 10 and bench.memory["build"] > 10  # MB: a real process
+    if hugo:
+        assert bench.memory["hugo"] > 10
+        # the Hugo peer built the pages relreg builds: a page and a JSON file per release
+        site = bench.work / "mem-hugo"
+        tags = [p.name for p in (bench.data / "releases").glob("*/*")]
+        assert tags and all((site / "releases" / t / "index.html").is_file() for t in tags)
+        assert all((site / "releases" / t / "index.json").is_file() for t in tags)
+        assert (site / "milestones" / "nightly-passed" / "index.html").is_file()
     # the approvals added for the timed runs were taken back: the repository is as made
     status = subprocess.run(
         ["git", "status", "--porcelain"], cwd=bench.repo, capture_output=True, check=True
