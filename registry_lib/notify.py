@@ -7,25 +7,24 @@ the failed deliveries of a log (``--retry``). See docs/webhooks.md.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import RelregError
 from .gitsource import GitTreeSource, locate, resolve_rev
 from .loader import load_registry
-from .model import Webhook, format_timestamp
+from .model import Webhook
 from .notify_events import Delivery, Event, compute_events, hooks_of, plan_deliveries
+from .values import format_timestamp
+from .webhook_http import Attempt, post, signature
+
+__all__ = ["DeliveryLog", "Options", "Outcome", "notify", "retry", "send", "signature"]
 
 Report = Callable[[str], None]
 
@@ -111,92 +110,6 @@ class DeliveryLog:
             fh.write(line + "\n")
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("relreg")
-    except PackageNotFoundError:
-        return "0"
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The X-Relreg-Signature-256 value: ``sha256=`` and the hex HMAC-SHA256 of the body."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Redirects are failures: urllib would turn the POST into a GET without the body."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect())
-
-
-@dataclass
-class _Try:
-    status: int | None
-    error: str | None
-    retry: bool
-    retry_after: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _post(d: Delivery, secret: str | None, timeout: float) -> _Try:
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": f"relreg/{_version()}",
-        "X-Relreg-Event": d.event,
-        "X-Relreg-Delivery": d.id,
-    }
-    if secret is not None:
-        headers["X-Relreg-Signature-256"] = signature(secret, d.body)
-    request = urllib.request.Request(d.url, data=d.body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(65536)
-            return _Try(response.status, None, False)
-    except urllib.error.HTTPError as exc:
-        code = exc.code
-        after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-        exc.close()
-        if 300 <= code < 400:
-            where = exc.headers.get("Location", "elsewhere") if exc.headers else "elsewhere"
-            return _Try(code, f"HTTP {code}: redirected to {where}; update the URL", False)
-        retry = code == 429 or code >= 500
-        return _Try(code, f"HTTP {code} {exc.reason}".rstrip(), retry, after)
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            return _Try(None, f"timed out after {timeout:g}s", True)
-        return _Try(None, f"network error: {exc.reason}", True)
-    except TimeoutError:
-        return _Try(None, f"timed out after {timeout:g}s", True)
-    except OSError as exc:  # connection reset, remote closed, ...
-        return _Try(None, f"network error: {exc}", True)
-    except ValueError as exc:  # a URL urllib cannot use
-        return _Try(None, f"invalid URL: {exc}", False)
-
-
 def _now() -> str:
     return format_timestamp(datetime.now(UTC))
 
@@ -212,14 +125,14 @@ def send(
     for n in range(options.attempts):
         if d.secret_env and secret is None:
             # Never send unsigned: the receiver would have to reject it or, worse, trust it.
-            result = _Try(
+            result = Attempt(
                 None,
                 f"environment variable {d.secret_env} is not set; set it to "
                 "the webhook's secret (nothing was sent unsigned)",
                 False,
             )
         else:
-            result = _post(d, secret, options.timeout)
+            result = post(d, secret, options.timeout)
         final = result.ok or not result.retry or n + 1 == options.attempts
         if log is not None:
             log.append(
