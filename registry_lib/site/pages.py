@@ -9,7 +9,7 @@ sub-path.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -19,17 +19,21 @@ from ..registry import Registry
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .fingerprint import engine_fingerprint, fingerprint
 from .index import SiteIndex, build_index
-from .repolinks import HistoryRow, ProposeLink, github_repository, history_rows, propose_links
-from .templating import get_env, render, source
-from .views import (
-    ChannelView,
-    Event,
-    MilestoneRef,
-    MilestoneView,
-    ReleaseView,
-    SiteData,
-    gather,
+from .pagetypes import (
+    ChannelPage,
+    ChannelsPage,
+    HomePage,
+    MilestonePage,
+    MilestonesPage,
+    Page,
+    ReleasePage,
+    ReleasesPage,
+    SiteInfo,
+    page_context,
 )
+from .repolinks import github_repository, history_rows, propose_links
+from .templating import get_env, render, source
+from .views import MilestoneRef, ReleaseView, SiteData, gather
 
 RECENT_EVENTS = 20
 # The releases page and each milestone page list at most this many releases, newest
@@ -38,105 +42,6 @@ RECENT_EVENTS = 20
 # feed lists everything.
 LIST_LIMIT = 1000
 STATIC_FILES = ("static/site.css", "static/site.js")
-
-
-@dataclass(frozen=True, kw_only=True)
-class SiteInfo:
-    """Facts every page shows in its header and footer."""
-
-    name: str
-    source_commit: str | None
-    commit_url: str | None
-    build_time: str | None
-    base_url: str | None
-    repository_url: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Page:
-    """What every template receives; ``root`` leads from the page back to the site root."""
-
-    site: SiteInfo
-    path: str  # output path, e.g. "releases/4.0.0/index.html"
-    root: str  # "" or "../" repeated
-    title: str
-    nav: str  # "home", "releases", "milestones" or "channels"
-    canonical: str | None  # absolute URL when options.base_url is set
-
-
-@dataclass(frozen=True, kw_only=True)
-class HomePage(Page):
-    """index.html."""
-
-    milestones: list[MilestoneView]
-    channels: list[ChannelView]
-    events: list[Event]
-    release_count: int
-    rejected_count: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReleasesPage(Page):
-    """releases/index.html: the filterable table of the newest ``LIST_LIMIT`` releases."""
-
-    releases: list[ReleaseView]
-    total: int  # every release, rejected ones included; more than len(releases) when capped
-    milestones: list[MilestoneView]
-    channels: list[ChannelView]
-    kinds: list[str]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReleasePage(Page):
-    """releases/<tag>/index.html."""
-
-    release: ReleaseView
-    milestones: list[MilestoneRef]  # definitions only: a release page shows no other release
-    propose: dict[str, ProposeLink]
-    history: list[HistoryRow]
-
-    @property
-    def defined(self) -> dict[str, MilestoneRef]:
-        """The defined milestones by slug (to link an approval or a history row)."""
-        return {m.slug: m for m in self.milestones}
-
-
-@dataclass(frozen=True, kw_only=True)
-class MilestonePage(Page):
-    """milestones/<slug>/index.html."""
-
-    milestone: MilestoneView
-    releases: list[ReleaseView]  # the newest ``LIST_LIMIT`` of ``milestone.releases``
-
-
-@dataclass(frozen=True, kw_only=True)
-class MilestonesPage(Page):
-    """milestones/index.html."""
-
-    milestones: list[MilestoneView]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ChannelPage(Page):
-    """channels/<channel>/index.html."""
-
-    channel: ChannelView
-    milestones: list[MilestoneRef]  # definitions only: the page depends on its channel alone
-    kinds: list[str]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ChannelsPage(Page):
-    """channels/index.html."""
-
-    channels: list[ChannelView]
-
-
-def page_context(page: Page) -> dict[str, Any]:
-    """The template variables of a page: its fields, and the page itself as ``page``."""
-    context: dict[str, Any] = {f.name: getattr(page, f.name) for f in fields(page)}
-    context["page"] = page
-    return context
 
 
 def _root(path: str) -> str:
