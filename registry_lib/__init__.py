@@ -22,12 +22,13 @@ if TYPE_CHECKING:
     from .errors import FeedError, GitError, NotFoundError, RelregError, ValidationFailed
     from .findings import CODES, Finding
     from .loader import DirectorySource, load_directory, load_registry
-    from .model import Approval, MilestoneDefinition, RegistryConfig, Release, slugify
+    from .model import Approval, MilestoneDefinition, RegistryConfig, Release
     from .objects import definition_object, release_object
     from .query import Filters, get_release, latest, list_releases
     from .registry import Registry, ReleaseEntry
     from .rules import validate
     from .tags import channel_of, kind_of, sort_by_version, sort_tags
+    from .values import slugify
 
 # Exported name -> the module that defines it.
 _EXPORTS = {
@@ -45,7 +46,7 @@ _EXPORTS = {
     "MilestoneDefinition": "model",
     "RegistryConfig": "model",
     "Release": "model",
-    "slugify": "model",
+    "slugify": "values",
     "definition_object": "objects",
     "release_object": "objects",
     "Filters": "query",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import RelregError
 from .gitutil import user_email
-from .model import format_timestamp, parse_timestamp
+from .values import format_timestamp, parse_timestamp
 
 
 def actor(explicit: str | None, registry_root: Path, flag: str | None) -> str:

@@ -19,9 +19,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .errors import FeedError, NotFoundError
-from .model import slugify
 from .query import Filters, check_kinds, describe
 from .tags import TAG_CHARS, matches_prefix, sort_by_version
+from .values import slugify
 
 Obj = dict[str, Any]
 TIMEOUT = 10.0

@@ -9,7 +9,7 @@ from typing import Any
 from .errors import GitError, NotFoundError
 from .gitsource import locate
 from .gitutil import PendingGit, git
-from .model import normalize_timestamp
+from .values import normalize_timestamp
 
 _PR = re.compile(r"(?:\(#(\d+)\)|[Pp]ull request #(\d+)|!(\d+)\b)")
 _SEP, _FIELD = "\x1e", "\x1f"

@@ -18,14 +18,7 @@ from .errors import RelregError
 from .fieldfindings import validation_findings
 from .findings import Finding
 from .forked import Forked, can_fork
-from .model import (
-    Approval,
-    MilestoneDefinition,
-    Record,
-    RegistryConfig,
-    Release,
-    share_fields,
-)
+from .model import Approval, MilestoneDefinition, Record, RegistryConfig, Release, share_fields
 from .recordcache import RecordCache, signature
 from .registry import Loaded, Registry, ReleaseEntry
 from .sources import (

@@ -11,9 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Approval, MilestoneDefinition, Webhook, normalize_timestamp
+from .model import Approval, MilestoneDefinition, Webhook
 from .objects import approval_object, definition_object, release_object
 from .registry import Loaded, Registry, ReleaseEntry
+from .values import normalize_timestamp
 
 CREATED = "release.created"
 REACHED = "milestone.reached"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Approval, MilestoneDefinition, normalize_timestamp
+from .model import Approval, MilestoneDefinition
 from .registry import Loaded, Registry, ReleaseEntry
+from .values import normalize_timestamp
 
 
 def approval_object(reg: Registry, approval: Loaded[Approval]) -> dict[str, Any]:

@@ -28,11 +28,11 @@ from .model import (
     RegistryConfig,
     Release,
     Requirement,
-    slugify,
 )
 from .query import get_release, milestone_slug
 from .registry import Loaded, Registry, ReleaseEntry
 from .tags import ACCEPTED_FORMS, parse_tag
+from .values import slugify
 from .writer import remove, write_bytes, write_text
 
 R = TypeVar("R", bound=Record)

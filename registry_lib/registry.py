@@ -7,15 +7,9 @@ from functools import cached_property
 from typing import Generic, TypeVar
 
 from .findings import Finding
-from .model import (
-    Approval,
-    MilestoneDefinition,
-    RegistryConfig,
-    Release,
-    normalize_timestamp,
-    slugify,
-)
+from .model import Approval, MilestoneDefinition, RegistryConfig, Release
 from .tags import Kind, parse_tag
+from .values import normalize_timestamp, slugify
 
 R = TypeVar("R")
 

@@ -11,17 +11,10 @@ from typing import Any
 
 from .definitionrules import check_definitions, milestone_name
 from .findings import Finding, Severity
-from .model import (
-    Approval,
-    MilestoneDefinition,
-    format_timestamp,
-    normalize_timestamp,
-    parse_soak,
-    parse_timestamp,
-    slugify,
-)
+from .model import Approval, MilestoneDefinition
 from .registry import Loaded, Registry, ReleaseEntry
 from .tags import parse_tag
+from .values import format_timestamp, normalize_timestamp, parse_soak, parse_timestamp, slugify
 
 
 def validate(reg: Registry, legacy: frozenset[str] = frozenset()) -> list[Finding]:

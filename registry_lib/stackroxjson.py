@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RelregError
-from .model import normalize_timestamp
+from .values import normalize_timestamp
 
 # Fields the importer reads; anything else is named in the report as not carried over.
 KNOWN = {

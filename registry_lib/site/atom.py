@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import quote
 
-from ..model import slugify
 from ..registry import Registry
+from ..values import slugify
 from .context import SiteOptions
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

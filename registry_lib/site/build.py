@@ -23,10 +23,10 @@ from ..gitsource import locate
 from ..gitutil import git, repo_root
 from ..history import PendingHistory, collect, start_collect
 from ..loader import load_directory
-from ..model import format_timestamp
 from ..recordcache import RecordCache
 from ..registry import Registry
 from ..rules import validate
+from ..values import format_timestamp
 from . import outputstat
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time

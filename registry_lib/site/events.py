@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import normalize_timestamp
 from ..query import Filters, list_releases
 from ..registry import Registry, ReleaseEntry
+from ..values import normalize_timestamp
 
 Event = dict[str, Any]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ..model import normalize_timestamp
+from ..values import normalize_timestamp
 from ..yamlio import dump
 from .views import ReleaseView, SiteData
 

@@ -29,7 +29,7 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from ..errors import RelregError
-from ..model import parse_timestamp
+from ..values import parse_timestamp
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
 DEFAULT_PREFIX = "!default"

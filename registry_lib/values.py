@@ -1,0 +1,48 @@
+"""The value formats of registry files: milestone slugs, RFC 3339 timestamps, soak
+durations. Pure, and free of pydantic, so anything may use them cheaply."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_SOAK = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_SLUG_RUN = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(name: str) -> str:
+    """Return the file-name slug of a milestone name ("Nightly passed" -> "nightly-passed")."""
+    return _SLUG_RUN.sub("-", name.lower()).strip("-")
+
+
+def parse_timestamp(value: str) -> datetime:
+    """Parse an RFC 3339 timestamp into an aware UTC datetime; raise ValueError otherwise."""
+    m = _RFC3339.match(value)
+    if not m:
+        raise ValueError(value)
+    text = value.upper().replace("Z", "+00:00")
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def format_timestamp(value: datetime) -> str:
+    """Format a datetime as UTC RFC 3339 at second precision, with a ``Z``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@lru_cache(maxsize=1 << 18)  # every timestamp of 100,000 releases and their approvals
+def normalize_timestamp(value: str) -> str:
+    """Return the canonical UTC form of an RFC 3339 timestamp (fractions dropped)."""
+    return format_timestamp(parse_timestamp(value))
+
+
+def parse_soak(value: str) -> timedelta:
+    """Parse a duration such as ``48h``, ``2d`` or ``1h30m``; raise ValueError otherwise."""
+    m = _SOAK.match(value.strip())
+    if not value.strip() or not m or not any(m.groups()):
+        raise ValueError(value)
+    w, d, h, mi, s = (int(g or 0) for g in m.groups())
+    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
