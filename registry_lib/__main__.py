@@ -1,5 +1,5 @@
 """``python -m registry_lib``: the relreg command line."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()

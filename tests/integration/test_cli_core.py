@@ -20,6 +20,7 @@ from registry_lib.query import get_release
 
 RunLine = Callable[..., tuple[int, str, str]]
 
+DATA = Path(__file__).resolve().parents[2] / "data"
 SHA = "78057dba490233f41b4602f2b2e88775ab7fd4c9"
 SHA2 = "0123456789abcdef0123456789abcdef01234567"
 NIGHTLY = "3.74.x-nightly-20230323"
@@ -448,6 +449,51 @@ def test_python_dash_m_help() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "Usage:" in proc.stdout and "release" in proc.stdout
+
+
+def _program(*args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m registry_lib ARGS`` (or ``code`` run with ``-c``), as people run it."""
+    command = ["-c", code] if code is not None else ["-m", "registry_lib", *args]
+    return subprocess.run(
+        [sys.executable, *command], capture_output=True, text=True, check=False, cwd=DATA.parent
+    )
+
+
+def test_the_program_ends_with_the_commands_exit_code_and_all_its_output() -> None:
+    # `relreg` ends the process without freeing its heap (cli.run): nothing may be lost
+    ok = _program("--registry", "data", "release", "list", "--include-rejected")
+    assert ok.returncode == 0, ok.stderr
+    listed = load_directory(DATA).releases
+    assert len(ok.stdout.splitlines()) == len(listed) + 1  # every release and the header
+    missing = _program("--registry", "data", "release", "show", "0.0.0-nope")
+    assert missing.returncode == 1 and missing.stderr.startswith("error: ")
+    usage = _program("--registry", "data", "no-such-command")
+    assert usage.returncode == 2 and "No such command" in usage.stderr
+
+
+def test_the_program_reports_an_exit_with_a_message_like_python() -> None:
+    code = "import registry_lib.cli as c, sys\nc.main = lambda: sys.exit('stopped')\nc.run()"
+    proc = _program(code=code)
+    assert (proc.returncode, proc.stderr) == (1, "stopped\n")
+
+
+def test_the_program_leaves_quietly_when_its_reader_stops_early(tmp_path: Path) -> None:
+    from benchmarks.generate import generate
+
+    generate(tmp_path / "data", 1500)  # a listing bigger than a pipe holds (64 KiB)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "registry_lib", "--registry", "data", "release", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    with proc.stdout, proc.stderr:
+        assert proc.stdout.readline().startswith(b"TAG")
+        proc.stdout.close()  # like `relreg release list | head -1`
+        err = proc.stderr.read().decode()
+    proc.wait()
+    assert "Traceback" not in err and "Exception ignored" not in err, err
 
 
 def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
