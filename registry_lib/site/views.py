@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..model import MilestoneDefinition
 from ..objects import definition_object
 from ..registry import Registry
 from ..tags import KINDS
@@ -155,20 +156,24 @@ def _ordered_slugs(reg: Registry) -> list[str]:
     defs = {s: d for s in reg.milestones if (d := reg.definition(s)) is not None}
     out: list[str] = []
     seen: set[str] = set()
-
-    def visit(slug: str) -> None:
-        if slug in seen:
-            return
-        seen.add(slug)
-        for req in defs[slug].requirements():
-            dep = reg.resolve_milestone(req.milestone)
-            if dep in defs:
-                visit(dep)
-        out.append(slug)
-
     for slug in sorted(defs, key=lambda s: (defs[s].name.lower(), s)):
-        visit(slug)
+        _visit(reg, defs, slug, seen, out)
     return out
+
+
+def _visit(
+    reg: Registry, defs: dict[str, MilestoneDefinition], slug: str, seen: set[str], out: list[str]
+) -> None:
+    # A module function, not a closure: a recursive closure refers to itself, and that
+    # cycle would keep the whole registry (through ``reg``) for the cyclic collector.
+    if slug in seen:
+        return
+    seen.add(slug)
+    for req in defs[slug].requirements():
+        dep = reg.resolve_milestone(req.milestone)
+        if dep in defs:
+            _visit(reg, defs, dep, seen, out)
+    out.append(slug)
 
 
 def _channel_key(name: str) -> tuple[tuple[int, int | str], ...]:
