@@ -85,30 +85,39 @@ def _cycles(reg: Registry) -> list[Finding]:
         ]
     state: dict[str, int] = {}
     out: list[Finding] = []
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                cycle = [*stack[stack.index(nxt) :], nxt] if nxt in stack else [node, nxt]
-                loaded = reg.milestones[node]
-                names = " -> ".join(milestone_name(reg, s) for s in cycle)
-                out.append(
-                    Finding(
-                        loaded.path,
-                        loaded.line("requires"),
-                        "RR306",
-                        f"requires form a cycle ({names}); remove one of them",
-                    )
-                )
-            elif nxt not in state:
-                visit(nxt, [*stack, nxt])
-        state[node] = 2
-
     for node in sorted(graph):
         if node not in state:
-            visit(node, [node])
+            _visit(reg, graph, node, [node], state, out)
     return out
+
+
+def _visit(
+    reg: Registry,
+    graph: dict[str, list[str]],
+    node: str,
+    stack: list[str],
+    state: dict[str, int],
+    out: list[Finding],
+) -> None:
+    # A module function, not a closure: a recursive closure refers to itself, and that
+    # cycle would keep the whole registry (through ``reg``) for the cyclic collector.
+    state[node] = 1
+    for nxt in graph.get(node, []):
+        if state.get(nxt) == 1:
+            cycle = [*stack[stack.index(nxt) :], nxt] if nxt in stack else [node, nxt]
+            loaded = reg.milestones[node]
+            names = " -> ".join(milestone_name(reg, s) for s in cycle)
+            out.append(
+                Finding(
+                    loaded.path,
+                    loaded.line("requires"),
+                    "RR306",
+                    f"requires form a cycle ({names}); remove one of them",
+                )
+            )
+        elif nxt not in state:
+            _visit(reg, graph, nxt, [*stack, nxt], state, out)
+    state[node] = 2
 
 
 def milestone_name(reg: Registry, slug: str) -> str:
