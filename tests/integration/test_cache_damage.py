@@ -1,8 +1,9 @@
 """Every cache file, damaged in every way, changes no answer (issue 5: "corrupt caches and
 edit files behind the tool's back and check that the answers stay right").
 
-A Git registry with a change in its work tree (a new approval, and an edit that keeps the
-file's size and modification time) fills every cache relreg keeps: the results cache,
+A Git registry whose work tree changes between runs (an approval added and removed, so
+each run rebuilds something and uses its caches; and an edit that keeps a file's size and
+modification time) fills every cache relreg keeps: the results cache,
 the private Git index of ``validate --base``, the record and text caches and the output
 signatures of builds. Then each cache file in turn is emptied, cut in half, has a byte
 flipped or gets junk appended, and ``validate``, ``validate --base``, ``latest`` and
