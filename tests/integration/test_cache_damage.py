@@ -135,7 +135,7 @@ def test_damaged_caches_change_no_answer(run_line: RunLine, registry: Path, tmp_
 
     files = sorted(p for p in (tmp_path / "cache").rglob("*") if p.is_file())
     kinds = {p.relative_to(tmp_path / "cache").parts[0] for p in files}
-    assert {"git-index", "outputs", "records", "texts"} <= kinds, kinds
+    assert {"git-index", "outputs", "records", "templates", "texts"} <= kinds, kinds
     damaged = 0
     for path in files:
         for name, damage in DAMAGES.items():
