@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment
 
+from registry_lib.site import templating
 from registry_lib.site.templating import get_env, render
 
 CONTEXT = {"name": "relreg"}
@@ -78,3 +79,23 @@ def test_no_compiled_templates_without_the_cache(
     folder = _override(tmp_path / "t", "Hello {{ name }}!\n")
     assert render(get_env(folder), "hello.html", CONTEXT) == "Hello relreg!\n"
     assert not cache.exists()
+
+
+def test_templates_compiled_by_other_site_code_are_compiled_again(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # compiled code depends on the environment's options (templating.py), not only on
+    # the template's source and Jinja's and Python's versions, which Jinja checks itself
+    folder = _override(tmp_path / "t", "Hello {{ name }}!\n")
+    render(get_env(folder), "hello.html", CONTEXT)
+    monkeypatch.setattr(templating, "engine_digest", lambda: "other site code")
+    compiled: list[str] = []
+    real = Environment.compile
+
+    def counting(self: Environment, source: str, name: str | None = None, *a: object) -> object:
+        compiled.append(name or "")
+        return real(self, source, name, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    assert render(get_env(folder), "hello.html", CONTEXT) == "Hello relreg!\n"
+    assert compiled == ["hello.html"]
