@@ -98,8 +98,12 @@ def test_without_a_record_every_kept_file_is_hashed(
 
 
 def test_files_changed_just_before_the_record_are_hashed_next_time(
-    tmp_path: Path, hashed: list[str]
+    tmp_path: Path, hashed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # a window wider than the whole build: every file is racy, however slow the machine
+    # (with the real 0.1 s window, a slow build's first files would be recorded)
+    monkeypatch.setattr(outputstat, "FINE_RACY_NS", 600 * 10**9)
+    monkeypatch.setattr(outputstat, "COARSE_RACY_NS", 600 * 10**9)
     reg, site = first_build(tmp_path)  # all written within the racy window: none recorded
     again = build_site(reg, site)
     assert len(hashed) == again.files  # made or not, each kept file was read
