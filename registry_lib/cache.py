@@ -17,6 +17,7 @@ import marshal
 import os
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,16 @@ def cache_dir() -> Path:
     return Path(base) / "relreg"
 
 
-def _version_key() -> str:
-    """Changes whenever relreg's code changes, so old results are never reused."""
+@lru_cache(maxsize=1)
+def version_key() -> str:
+    """Changes whenever relreg's code changes (any module, the site's and the CLI's
+    included), so nothing cached by other code is reused."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(here.glob("*.py")):
+    for path in sorted(here.rglob("*.py")):
         stat = path.stat()
-        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        name = path.relative_to(here).as_posix()
+        digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -142,14 +146,14 @@ def read_file(target: Path) -> dict[str, Any] | None:
         payload = marshal.loads(body)
     except (EOFError, ValueError, TypeError):
         return None
-    if not isinstance(payload, dict) or payload.get("version") != _version_key():
+    if not isinstance(payload, dict) or payload.get("version") != version_key():
         return None
     return payload
 
 
 def write_file(target: Path, payload: dict[str, Any]) -> None:
     """Store a payload (plain data) with its checksum and relreg's code version, atomically."""
-    payload = {**payload, "version": _version_key()}
+    payload = {**payload, "version": version_key()}
     body = marshal.dumps(payload)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,6 @@ the prefix ``!default/`` always names the built-in file, so an override can
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -50,10 +49,10 @@ class CompiledTemplates(BytecodeCache):
 
     Compiling the built-in templates takes ~50 ms, in each process of a build; loading
     them compiled takes ~2 ms. Each file is checksummed and tagged with relreg's code
-    version like every relreg cache (``cache.read_file``) and with the digest of this
-    module (the environment's options shape the compiled code); Jinja checks the
-    template source's checksum and its own and Python's version. A damaged, stale or
-    foreign file is compiled again, never used.
+    version like every relreg cache (``cache.read_file``: the version covers this module,
+    whose environment options shape the compiled code); Jinja checks the template
+    source's checksum and its own and Python's version. A damaged, stale or foreign
+    file is compiled again, never used.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -61,22 +60,12 @@ class CompiledTemplates(BytecodeCache):
 
     def load_bytecode(self, bucket: Any) -> None:
         payload = cache.read_file(self.folder / f"{bucket.key}.cache")
-        if payload is None or payload.get("engine") != engine_digest():
-            return
-        code = payload.get("code")
+        code = payload.get("code") if payload else None
         if isinstance(code, bytes):
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: Any) -> None:
-        payload = {"code": bucket.bytecode_to_string(), "engine": engine_digest()}
-        cache.write_file(self.folder / f"{bucket.key}.cache", payload)
-
-
-@lru_cache(maxsize=1)
-def engine_digest() -> str:
-    """The SHA-256 of this module: compiled code also depends on the environment's options
-    (autoescape, whitespace control), which are set here."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        cache.write_file(self.folder / f"{bucket.key}.cache", {"code": bucket.bytecode_to_string()})
 
 
 def _compiled() -> CompiledTemplates | None:

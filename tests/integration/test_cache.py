@@ -116,3 +116,20 @@ def test_no_cache_outside_git_or_when_disabled(
     assert not (tmp_path / "cache").exists()
     monkeypatch.setenv("RELREG_NO_CACHE", "1")
     assert not cache.enabled()
+
+
+def test_the_code_version_of_caches_covers_every_module() -> None:
+    # a cache written by other relreg code is never used: the site's and the CLI's modules
+    # count too (compiled templates, release texts and output records are made there)
+    module = Path(cache.__file__).parent / "site" / "index.py"
+    before = module.stat()
+    cache.version_key.cache_clear()
+    key = cache.version_key()
+    try:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))
+        cache.version_key.cache_clear()
+        assert cache.version_key() != key
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+        cache.version_key.cache_clear()
+    assert cache.version_key() == key

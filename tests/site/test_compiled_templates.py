@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment
 
-from registry_lib.site import templating
+from registry_lib import cache as relreg_cache
 from registry_lib.site.templating import get_env, render
 
 CONTEXT = {"name": "relreg"}
@@ -81,14 +81,14 @@ def test_no_compiled_templates_without_the_cache(
     assert not cache.exists()
 
 
-def test_templates_compiled_by_other_site_code_are_compiled_again(
+def test_templates_compiled_by_other_relreg_code_are_compiled_again(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # compiled code depends on the environment's options (templating.py), not only on
-    # the template's source and Jinja's and Python's versions, which Jinja checks itself
+    # compiled code depends on the environment's options (site/templating.py), not only
+    # on the template's source and Jinja's and Python's versions, which Jinja checks
     folder = _override(tmp_path / "t", "Hello {{ name }}!\n")
     render(get_env(folder), "hello.html", CONTEXT)
-    monkeypatch.setattr(templating, "engine_digest", lambda: "other site code")
+    monkeypatch.setattr(relreg_cache, "version_key", lambda: "other relreg code")
     compiled: list[str] = []
     real = Environment.compile
 
