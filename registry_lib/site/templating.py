@@ -89,9 +89,7 @@ def get_env(templates: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change during a build: no stat per render
-        bytecode_cache=CompiledTemplates(cache.cache_dir() / "templates")
-        if cache.enabled()
-        else None,
+        bytecode_cache=_compiled(),
     )
     env.filters["linkify"] = linkify
     env.filters["is_http_url"] = is_http_url
