@@ -22,9 +22,9 @@ from .loader import load_registry
 from .model import Webhook
 from .notify_events import Delivery, Event, compute_events, hooks_of, plan_deliveries
 from .values import format_timestamp
-from .webhook_http import Attempt, post, signature
+from .webhook_http import Attempt, post
 
-__all__ = ["DeliveryLog", "Options", "Outcome", "notify", "retry", "send", "signature"]
+__all__ = ["DeliveryLog", "Options", "Outcome", "notify", "retry", "send"]
 
 Report = Callable[[str], None]
 

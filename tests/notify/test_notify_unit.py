@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 from registry_lib.loader import load_directory
-from registry_lib.notify import DeliveryLog, signature
+from registry_lib.notify import DeliveryLog
 from registry_lib.notify_events import compute_events, delivery_id, hooks_of, plan_deliveries
 from registry_lib.objects import definition_object, release_object
 from registry_lib.registry import Registry
+from registry_lib.webhook_http import signature
 
 SECRET_URL = "https://hooks.example.org/T0KEN-in-path"
 MILESTONE_URL = "https://ms.example.org/hook"
