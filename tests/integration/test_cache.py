@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from cachekit import DATA, commit, committed_copy
 
 from registry_lib import cache
 from registry_lib.catalog import IndexedCatalog, RegistryCatalog
@@ -16,7 +16,6 @@ from registry_lib.query import Filters
 from registry_lib.rules import validate
 from registry_lib.snapshot import analyze
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 FILTERS = [
     Filters(),
     Filters(milestone="Nightly passed"),
@@ -26,21 +25,12 @@ FILTERS = [
 ]
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RELREG_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("RELREG_NO_CACHE", raising=False)
-    root = tmp_path / "repo"
-    shutil.copytree(DATA, root / "data")
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
-    return root / "data"
+    return committed_copy(tmp_path)
 
 
 def _same_as_uncached(registry: Path) -> None:
@@ -102,8 +92,7 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(repo: Path) -> None:
 def test_commits_move_the_cache_to_the_new_tree(repo: Path) -> None:
     _same_as_uncached(repo)
     (repo / "releases/3.74/3.74.1/release.yaml").unlink()
-    _git(repo.parent, "add", "-A")
-    _git(repo.parent, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "x")
+    commit(repo.parent, "x")
     _same_as_uncached(repo)
 
 

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cachekit import committed_copy
 
 from registry_lib import recordcache
 from registry_lib.site.build import MANIFEST
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 RunLine = Callable[..., tuple[int, str, str]]
 Answers = dict[str, object]
 
@@ -39,10 +37,6 @@ DAMAGES: dict[str, Callable[[bytes], bytes]] = {
     ),
     "junk appended": lambda blob: blob + b"\x00junk",
 }
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
 def _site(folder: Path) -> dict[str, str]:
@@ -79,12 +73,7 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("RELREG_NO_CACHE", raising=False)
     # files copied just now would be "racy" and never cached; the rule has its own test
     monkeypatch.setattr(recordcache, "RACY_SECONDS", -60)
-    root = tmp_path / "repo"
-    shutil.copytree(DATA, root / "data")
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
-    return root / "data"
+    return committed_copy(tmp_path)
 
 
 def test_damaged_caches_change_no_answer(run_line: RunLine, registry: Path, tmp_path: Path) -> None:
