@@ -43,7 +43,8 @@ NEW_APPROVAL = (
 # one (a page per release and a list per channel, no layout, history, milestones or JSON).
 # What a build keeps in relreg's cache folder for the next build; a CI runner has none.
 BUILD_CACHES = ("records", "templates")
-HUGO_SITES = {"hugo, same pages": "hugo-src", "hugo, bare pages": "hugo-bare"}
+# timed name -> (source folder, bare)
+HUGO_SITES = {"hugo, same pages": ("hugo-src", False), "hugo, bare pages": ("hugo-bare", True)}
 
 
 def sh(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
@@ -128,8 +129,8 @@ class Bench:
             ["-c", "user.email=b@example.com", "-c", "user.name=bench", "commit", "-qm", "bench"],
         ):
             subprocess.run(["git", *args], cwd=self.repo, check=True, capture_output=True)
-        write_hugo_site(self.data, self.work / "hugo-src")
-        write_hugo_site(self.data, self.work / "hugo-bare", bare=True)
+        for folder, bare in HUGO_SITES.values():
+            write_hugo_site(self.data, self.work / folder, bare=bare)
         self.files = sorted(str(p) for p in self.data.rglob("*.yaml"))
         self.tag = sorted((self.data / "releases").glob("*/*"))[0]
 
@@ -198,7 +199,7 @@ class Bench:
                 lambda out=out: sh([*self.relreg, "build", "--out", str(out)], self.env),
             )
             if hugo is not None:
-                for name, source in HUGO_SITES.items():
+                for name, (source, _) in HUGO_SITES.items():
                     hugo_out = Path(tempfile.mkdtemp(dir=self.work, prefix="hugo-"))
                     command = [hugo, "--quiet", "-s", str(self.work / source), "-d", str(hugo_out)]
                     self.timed(name, lambda command=command: sh(command))
@@ -222,7 +223,8 @@ class Bench:
                 shutil.rmtree(cache / kept, ignore_errors=True)
             self.memory["build"] = peak_mb([*self.relreg, "build", "--out", site], self.env)
             if hugo is not None:
-                source, hugo_out = str(self.work / "hugo-src"), str(self.work / "mem-hugo")
+                source = str(self.work / HUGO_SITES["hugo, same pages"][0])
+                hugo_out = str(self.work / "mem-hugo")
                 self.memory["hugo"] = peak_mb(
                     [hugo, "--quiet", "-s", source, "-d", hugo_out], self.env
                 )
