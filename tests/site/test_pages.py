@@ -30,7 +30,8 @@ from registry_lib.query import Filters, latest, list_releases
 from registry_lib.registry import Registry
 from registry_lib.site import pages
 from registry_lib.site.context import SiteOptions
-from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env, linkify, render
+from registry_lib.site.htmlparts import linkify
+from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env, render
 
 try:
     from registry_lib.site.feed import feed_files

@@ -1,4 +1,4 @@
-"""``templating.release_rows`` and ``milestone_rows`` (table rows made in Python) equal the
+"""``htmlparts.release_rows`` and ``milestone_rows`` (table rows made in Python) equal the
 Jinja loops they replaced (kept in ``reference/``), byte for byte, escaping included."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from pagekit import DATA, EVIL
 
 from registry_lib.loader import load_directory
 from registry_lib.site.context import SiteOptions
+from registry_lib.site.htmlparts import milestone_rows, release_rows
 from registry_lib.site.pages import page_files
-from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env, milestone_rows, release_rows
+from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env
 from registry_lib.site.views import ReleaseView, gather
 
 REFERENCE = Path(__file__).resolve().parent / "reference"

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from registry_lib.site.templating import is_http_url
+from registry_lib.site.htmlparts import is_http_url
 
 
 def reference(value: str) -> bool:
