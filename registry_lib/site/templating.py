@@ -28,8 +28,10 @@ from jinja2 import (
 from .. import cache
 from ..errors import RelregError
 from .htmlparts import (
+    approval_items,
     format_date,
     format_datetime,
+    history_table_rows,
     is_http_url,
     linkify,
     milestone_rows,
@@ -100,8 +102,10 @@ def get_env(templates: Path | None = None) -> Environment:
     env.filters["scalar"] = scalar_text
     env.globals["release_rows"] = release_rows
     env.globals["milestone_rows"] = milestone_rows
-    # milestone.html makes its table rows in Python only when _macros.html is the
-    # built-in one: rows made from an override's macros are left to Jinja.
+    env.globals["approval_items"] = approval_items
+    env.globals["history_table_rows"] = history_table_rows
+    # milestone.html's rows and release.html's approvals and history are made in Python
+    # only when _macros.html is the built-in one: an override's macros are left to Jinja.
     env.globals["builtin_macros"] = templates is None or not (templates / "_macros.html").exists()
     env.globals["search_path"] = [str(p) for p in search_path(templates)]
     return env
