@@ -7,6 +7,7 @@ the same protocol, so ``--feed`` gives the same answers as the files.
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from .query import (
     select,
 )
 from .registry import Registry
+from .tags import parse_tag
 
 Obj = dict[str, Any]
 
@@ -126,17 +128,21 @@ class IndexedCatalog(RegistryCatalog):
     def latest(self, filters: Filters) -> Obj:
         """The latest release object matching the filters.
 
-        Version cores compare before anything else and a channel is the start of its
-        cores, so the latest match lies in the greatest channel that has one: channels are
-        read one at a time from the top, and usually only the first is needed.
+        Version cores compare before anything else, and a listed release's folder is
+        named after its tag, so the latest match has the greatest core that has one:
+        folders are read one core at a time from the top (channels, the start of their
+        cores, in order), and usually only the first core is needed. All nightlies and
+        development builds of a channel share its top core (``3.74.x``), ordered among
+        themselves by creation time, which only their files tell.
         """
         select(self.reg, [], filters)  # refuse an unknown milestone or kind first
         channels = _channels_for_prefix(self.root, filters.prefix or "")
         for channel in sorted(channels, key=channel_order, reverse=True):
-            part = self._folders([f"releases/{channel}"])
-            found = list_releases(part, filters)
-            if found:
-                return release_object(part, found[-1])
+            for folders in _core_groups(self.root / "releases" / channel):
+                part = self._folders(f"releases/{channel}/{tag}" for tag in folders)
+                found = list_releases(part, filters)
+                if found:
+                    return release_object(part, found[-1])
         raise NotFoundError(f"no release matches {describe(filters)}")
 
     def release(self, tag: str) -> Obj:
@@ -158,3 +164,21 @@ def _channels_for_prefix(root: Path, prefix: str) -> list[str]:
     return sorted(
         c.name for c in base.iterdir() if c.name.startswith(prefix) or prefix.startswith(c.name)
     )
+
+
+def _core_groups(channel: Path) -> list[list[str]]:
+    """The release folders of a channel grouped by their tags' version core, greatest first.
+
+    A folder whose name is not a valid tag is never listed (its release must carry the
+    folder's tag), so it is left out.
+    """
+    groups: dict[tuple[float, ...], list[str]] = {}
+    try:
+        names = [entry.name for entry in os.scandir(channel) if entry.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for name in names:
+        info = parse_tag(name)
+        if info is not None:
+            groups.setdefault(info.core, []).append(name)
+    return [sorted(groups[core]) for core in sorted(groups, reverse=True)]

@@ -1,0 +1,121 @@
+"""``latest`` on a registry folder reads one version core at a time from the top, and must
+answer exactly as the whole registry's version order does (``query.latest``)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registry_lib.catalog import IndexedCatalog, _core_groups
+from registry_lib.errors import NotFoundError
+from registry_lib.loader import load_directory
+from registry_lib.objects import release_object
+from registry_lib.query import Filters, latest
+
+CHANNELS = ["3.9", "3.10", "4.0"]
+FILTERS = [
+    Filters(),
+    Filters(milestone="Nightly passed"),
+    Filters(kinds=("nightly", "development")),
+    Filters(ignore_kinds=("nightly",), include_rejected=True),
+    Filters(prefix="3.1"),
+    Filters(channel="4.0", milestone="Nightly passed"),
+]
+
+
+def tag_of(channel: str, kind: int, n: int) -> str:
+    """A tag of the channel: release, rc, nightly, development build, or development on an rc."""
+    return [
+        f"{channel}.{n % 3}",
+        f"{channel}.{n % 3}-rc.{n % 4 + 1}",
+        f"{channel}.x-nightly-202401{n % 28 + 1:02d}",
+        f"{channel}.x-{n}-g{n:010x}",
+        f"{channel}.{n % 2}-rc.1-{n}-g{n:010x}",
+    ][kind]
+
+
+release_spec = st.tuples(
+    st.sampled_from(CHANNELS),
+    st.integers(0, 4),  # kind
+    st.integers(0, 40),  # counter
+    st.integers(1, 5),  # creation day: ties are common
+    st.booleans(),  # approved
+    st.booleans(),  # rejected
+)
+
+
+def write(root: Path, specs: list[tuple[str, int, int, int, bool, bool]]) -> None:
+    (root / "milestones").mkdir(parents=True)
+    (root / "registry.yaml").write_text("name: Latest test\n")
+    (root / "milestones/nightly-passed.yaml").write_text(
+        "name: Nightly passed\nexpected_metadata_keys: []\n"
+    )
+    for channel, kind, n, day, approved, rejected in specs:
+        tag = tag_of(channel, kind, n)
+        folder = root / "releases" / channel / tag
+        if folder.exists():
+            continue
+        (folder / "approvals").mkdir(parents=True)
+        text = (
+            f"tag: {tag}\ncommit: {'a' * 40}\ncreator: ci@example.org\n"
+            f"created_at: 2024-02-0{day}T10:00:00Z\n"
+        )
+        if rejected:
+            text += "rejection:\n  by: qa@example.org\n  at: 2024-03-01T00:00:00Z\n  reason: bad\n"
+        (folder / "release.yaml").write_text(text)
+        if approved:
+            (folder / "approvals/nightly-passed.yaml").write_text(
+                f"milestone: Nightly passed\ntag: {tag}\napprover: qa@example.org\n"
+                f"approved_at: 2024-02-2{day}T10:00:00Z\n"
+            )
+    # never listed: a folder whose name is no tag, and a release in the wrong channel
+    (root / "releases/4.0/not-a-tag").mkdir(parents=True)
+    (root / "releases/4.0/3.9.7").mkdir()
+    (root / "releases/4.0/3.9.7/release.yaml").write_text(
+        f"tag: 3.9.7\ncommit: {'b' * 40}\ncreator: ci@example.org\n"
+        "created_at: 2024-02-09T10:00:00Z\n"
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(release_spec, max_size=25))
+def test_latest_by_core_equals_the_whole_order(
+    specs: list[tuple[str, int, int, int, bool, bool]],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "reg"
+        write(root, specs)
+        whole = load_directory(root)
+        catalog = IndexedCatalog(root)
+        for filters in FILTERS:
+            try:
+                want = release_object(whole, latest(whole, filters))
+            except NotFoundError:
+                with pytest.raises(NotFoundError):
+                    catalog.latest(filters)
+            else:
+                assert catalog.latest(filters) == want
+
+
+def test_core_groups_greatest_first(tmp_path: Path) -> None:
+    channel = tmp_path / "3.74"
+    for name in [
+        "3.74.0",
+        "3.74.1-rc.1",
+        "3.74.1",
+        "3.74.x-nightly-20240101",
+        "3.74.x-5-g0123456789",
+        "junk",
+    ]:
+        (channel / name).mkdir(parents=True)
+    (channel / "3.74.2").write_text("a file, not a release folder")
+    assert _core_groups(channel) == [
+        ["3.74.x-5-g0123456789", "3.74.x-nightly-20240101"],
+        ["3.74.1", "3.74.1-rc.1"],
+        ["3.74.0"],
+    ]
+    assert _core_groups(tmp_path / "missing") == []
