@@ -11,6 +11,7 @@ page cache is warm for every tool alike), interleaved between tools, median of t
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -348,6 +349,16 @@ def report(benches: list[Bench]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def compile_relreg() -> None:
+    """Compile relreg's modules once, as installing it does.
+
+    An editable install compiles each module on first import and keeps the bytecode;
+    with ``PYTHONDONTWRITEBYTECODE`` set (some CI images and containers) it would compile
+    every module on every run (~0.04-0.1 s a command here), which no installed relreg does.
+    """
+    compileall.compile_dir(str(ROOT / "registry_lib"), quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -362,6 +373,7 @@ def main() -> None:
         "--no-write", action="store_true", help="print, don't write docs/performance.md"
     )
     args = parser.parse_args()
+    compile_relreg()
     cj_plain = peer_env("cj-default", ["check-jsonschema"])
     cj_clib = peer_env("cj-clib", ["check-jsonschema", "ruamel.yaml.clib"])
     hugo = None if args.skip_build else hugo_binary()
