@@ -200,6 +200,11 @@ def _when(value: str | None) -> str:
     return f'<time datetime="{v}" title="{title}">{title}</time>'
 
 
+def _milestone_link(eroot: str, slug: str, name: str) -> str:
+    """The built-in ``milestone_link`` macro (``eroot`` is escaped already)."""
+    return f'<a href="{eroot}milestones/{_e(slug)}/index.html">{_e(name)}</a>'
+
+
 def metadata_list(metadata: Any, empty: str = "No metadata.") -> str:
     """The built-in ``metadata_list`` macro: a ``<dl>`` of keys and linkified values."""
     if not metadata:
@@ -222,12 +227,11 @@ def approval_items(root: str, release: Any, milestones: Any, defined: Any, propo
     eroot = _e(root)
     for a in release.obj["quality_milestones"]:
         glass = a["break_glass"]
-        slug, name = _e(a["slug"]), _e(a["name"])
-        title = f'<a href="{eroot}milestones/{slug}/index.html">{name}</a>'
+        title = _milestone_link(eroot, a["slug"], a["name"]) if a["slug"] in defined else None
         add(
             f'    <li class="approval card{" is-break-glass" if glass else ""}">\n'
             f'      <h3><span class="check" aria-hidden="true">{"⚠" if glass else "✓"}</span> '
-            f"{title if a['slug'] in defined else name}"
+            f"{title or _e(a['name'])}"
             f"{' ' + _BREAK_GLASS_BADGE if glass else ''}</h3>\n"
             f'      <p class="muted">Approved by {_e(a["approver"])} on '
             f"{_when(a['approved_at'])}</p>\n"
@@ -238,18 +242,17 @@ def approval_items(root: str, release: Any, milestones: Any, defined: Any, propo
     for m in milestones:
         if m.slug in reached:
             continue
-        slug, name = _e(m.slug), _e(m.name)
         add(
             '    <li class="approval card pending">\n'
             '      <h3><span class="check" aria-hidden="true">○</span> '
-            f'<a href="{eroot}milestones/{slug}/index.html">{name}</a> '
+            f"{_milestone_link(eroot, m.slug, m.name)} "
             '<span class="muted small">not reached</span></h3>\n'
         )
         link = propose.get(m.slug)
         if link is not None:
             add(
                 f'      <p><a class="button button-outline" href="{_e(link.url)}" '
-                f'rel="nofollow noopener">Propose approval for {name}</a></p>\n'
+                f'rel="nofollow noopener">Propose approval for {_e(m.name)}</a></p>\n'
                 '      <p class="muted small">Opens the repository\'s editor with '
                 f'<code class="break">{_e(link.filename)}</code>; fill in the values and '
                 "open a pull request.</p>\n"
@@ -269,7 +272,7 @@ def history_table_rows(root: str, history: Any, defined: Any) -> Markup:
         action = _e(h.action)
         ref = defined.get(h.milestone) if h.milestone else None
         if ref:
-            action += f' <a href="{eroot}milestones/{_e(ref.slug)}/index.html">{_e(ref.name)}</a>'
+            action += " " + _milestone_link(eroot, ref.slug, ref.name)
         elif h.milestone:
             action += " " + _e(h.milestone)
         author = _e(h.author)
