@@ -101,8 +101,10 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
     except OSError:
         return False
     source: bytes | None = None
+    written_ns = 0  # when the source index was written (see below)
     for previous in reversed(others):
         try:
+            written_ns = previous.stat().st_mtime_ns
             content, _ = read_unchecked(previous)
             if content is None:
                 content = previous.read_bytes()
@@ -118,6 +120,7 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
             if not seen.exists():
                 seen.touch()  # the next run here makes it
                 return False
+            written_ns = user_index.stat().st_mtime_ns
             source = user_index.read_bytes()
         except OSError:
             return False
@@ -133,6 +136,12 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
         )
         if proc.returncode != 0:
             return False
+        # Git treats a file or folder whose time is not older than the index file's as
+        # possibly changed since its stat was taken ("racily clean") and checks it again.
+        # A copy gets a new time, which would let Git trust a folder changed in the same
+        # second as the source index was written (a new file inside missed): the private
+        # index keeps the time of the index its stats come from.
+        os.utime(tmp, ns=(written_ns, written_ns))
         os.replace(tmp, private)
     except OSError:
         return False

@@ -7,12 +7,15 @@ with Git's untracked cache) with the plain one (``git diff BASE`` + ``git ls-fil
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from gitkit import (  # noqa: F401 (fixtures are used by name)
+    MAINT,
     Repo,
     git_env_fixture,
     make_repo_fixture,
@@ -368,3 +371,44 @@ def test_pending_answers_plainly_then_from_the_private_index(
         pending.cancel()
     finally:
         del os.environ["RELREG_NO_CACHE"]
+
+
+def _start_of_a_second() -> float:
+    """Sleep until just after the clock's next whole second; that second."""
+    now = time.time()
+    time.sleep(math.ceil(now) - now + 0.01)
+    return math.floor(time.time())
+
+
+def test_a_folder_changed_in_the_second_git_read_it_is_read_again(
+    make_repo: Callable[[str], Repo], cache: Path
+) -> None:
+    """Git trusts a folder whose stat (to the second) did not change, unless that second
+    is not older than the index file's time ("racily clean"). Made by copying, a private
+    index keeps its source's time: a file added in the second Git last read its folder,
+    then a new HEAD, must still be found (a copy with a new time hid it)."""
+    repo = make_repo("racy")
+    repo.write("registry.yaml", "name: Racy\n")
+    repo.write("releases/1.0/1.0.0/release.yaml", "tag: 1.0.0\n")
+    repo.commit("Create")
+    same(repo, prefix="")  # from here on, each new HEAD's private index is made by copying
+    for attempt in range(5):
+        repo.write(f"notes/{attempt}.txt", "x\n")
+        second = _start_of_a_second()
+        repo.commit(f"Note {attempt}", MAINT, "notes")  # a new HEAD: a new private index
+        (repo.path / "releases/1.0/gone").touch()
+        (repo.path / "releases/1.0/gone").unlink()  # releases/1.0 changed: Git reads it
+        assert fast(repo, prefix="", need=True) == []  # and saves what it read
+        new = repo.write(f"releases/1.0/1.0.{attempt + 1}/release.yaml", "tag: x\n")
+        if math.floor(time.time()) == second:
+            break  # Git's read and the new file fell in one second, as wanted
+        new.unlink()  # a slow machine: try again
+        new.parent.rmdir()
+    else:
+        pytest.fail("could not read and change a folder within one second in five tries")
+    repo.write("notes/last.txt", "x\n")
+    _start_of_a_second()
+    repo.commit("Last note", MAINT, "notes")  # the next private index is a copy, made later
+    expected = [f"releases/1.0/1.0.{attempt + 1}/release.yaml"]
+    assert plain(repo, prefix="") == expected
+    assert fast(repo, prefix="", need=True) == expected
