@@ -10,9 +10,12 @@ do meanwhile, e.g. a build checks the registry's rules while it sorts and prepar
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import marshal
 import os
+import select
 import signal
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +80,151 @@ class Forked:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.read_fd)
+        self.pid = None
+
+
+class Chunks:
+    """Work shared between a process and its forked children, taken as each is free.
+
+    A fixed split leaves one process idle while the other finishes (files differ in
+    cost, and on a busy machine one core runs slower). Instead, every chunk number is
+    written to a pipe before the fork and each process reads the next one whenever it
+    is ready: reads of 4 bytes from a pipe whose writes were all made beforehand in
+    4-byte items never split an item, and the kernel hands each item to one reader. The
+    faster process takes more chunks; all end within one chunk of each other.
+    """
+
+    LIMIT = 2048  # chunk numbers written at once: 8 KiB, below any pipe's capacity
+
+    def __init__(self, items: int, size: int = 1) -> None:
+        # ``size`` items a chunk, more where that would make over LIMIT chunks
+        self.size = max(size, 1, -(-items // self.LIMIT))
+        self.count = -(-items // self.size) if items else 0
+        self.items = items
+        read_fd, write_fd = os.pipe()
+        try:
+            numbers = array("I", range(self.count)).tobytes()
+            while numbers:
+                numbers = numbers[os.write(write_fd, numbers) :]
+        finally:
+            os.close(write_fd)  # once every number is taken, reads return b"": done
+        self.read_fd = read_fd
+
+    def take(self) -> range | None:
+        """The item indexes of the next free chunk; None when all are taken."""
+        data = os.read(self.read_fd, 4)
+        if not data:
+            return None
+        start = array("I", data)[0] * self.size
+        return range(start, min(start + self.size, self.items))
+
+    def close(self) -> None:
+        """Release the pipe (each process holding it closes its own copy)."""
+        with contextlib.suppress(OSError):
+            os.close(self.read_fd)
+
+
+class Streamed:
+    """``fn(send)`` running in a forked child that sends results as it makes them.
+
+    The parent takes each piece when it is ready (``ready``, without waiting) or waits
+    for the rest (``rest``), so it can use the child's first pieces while the child
+    makes the next ones. Pieces are marshal data, each framed by its length; the last
+    frame says whether ``fn`` ended well. A child that dies mid-way is an error.
+    """
+
+    PIPE_SIZE = 1 << 20  # a roomy pipe (Linux): the child rarely waits for the parent
+
+    def __init__(self, fn: Callable[[Callable[[Any], None]], None]) -> None:
+        read_fd, write_fd = os.pipe()
+        if hasattr(fcntl, "F_SETPIPE_SZ"):
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, self.PIPE_SIZE)
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read_fd)
+            try:
+                with os.fdopen(write_fd, "wb") as pipe:
+
+                    def send(piece: Any) -> None:
+                        data = marshal.dumps(("piece", piece))
+                        pipe.write(len(data).to_bytes(8, "little") + data)
+
+                    try:
+                        fn(send)
+                        end: tuple[str, Any] = ("ok", None)
+                    except RelregError as exc:
+                        end = ("error", str(exc))
+                    except BaseException as exc:  # any failure: the parent reports it
+                        end = ("error", f"internal error in a worker process: {exc!r}")
+                    data = marshal.dumps(end)
+                    pipe.write(len(data).to_bytes(8, "little") + data)
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        self.pid: int | None = pid
+        self.read_fd = read_fd
+        self._buffer = bytearray()
+        self._ended = False
+
+    def _frames(self) -> list[Any]:
+        """Complete frames in the buffer, removed from it; raises on the child's error."""
+        pieces = []
+        buf = self._buffer
+        start = 0
+        while len(buf) - start >= 8:
+            size = int.from_bytes(buf[start : start + 8], "little")
+            if len(buf) - start - 8 < size:
+                break
+            kind, value = marshal.loads(buf[start + 8 : start + 8 + size])
+            start += 8 + size
+            if kind == "piece":
+                pieces.append(value)
+            elif kind == "ok":
+                self._ended = True
+            else:
+                raise RelregError(value)
+        del buf[:start]
+        return pieces
+
+    def ready(self) -> list[Any]:
+        """The pieces sent since the last call, without waiting for more."""
+        if self.pid is None or self._ended:
+            return []
+        while select.select([self.read_fd], [], [], 0)[0]:
+            data = os.read(self.read_fd, self.PIPE_SIZE)
+            if not data:
+                break
+            self._buffer += data
+        return self._frames()
+
+    def rest(self) -> list[Any]:
+        """Every piece not taken yet, once the child has ended."""
+        if self.pid is None:
+            raise RuntimeError("rest() after cancel()")
+        pieces = []
+        while not self._ended:
+            data = os.read(self.read_fd, self.PIPE_SIZE)
+            if not data:
+                pieces += self._frames()
+                if self._ended:
+                    break
+                self.cancel()
+                raise RelregError("a worker process died; run the command again")
+            self._buffer += data
+            pieces += self._frames()
+        self.cancel()
+        return pieces
+
+    def cancel(self) -> None:
+        """Stop the child (if still running) and release the pipe."""
+        if self.pid is None:
+            return
+        if not self._ended:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
         os.close(self.read_fd)
         self.pid = None

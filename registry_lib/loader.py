@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .errors import RelregError
 from .fieldfindings import validation_findings
 from .findings import Finding
-from .forked import Forked, can_fork
+from .forked import Chunks, Streamed, can_fork
 from .model import Approval, MilestoneDefinition, Record, RegistryConfig, Release, share_fields
 from .recordcache import RecordCache, signature
 from .registry import Loaded, Registry, ReleaseEntry
@@ -28,7 +28,6 @@ from .sources import (
     SourceFile,
     SubsetSource,
     parse_file,
-    parse_files,
 )
 from .tags import TAG_CHARS
 from .yamlio import Document
@@ -75,31 +74,64 @@ def load_file(source: FileSource, path: str, model: type[R]) -> tuple[Loaded[R],
 
 # Below this many files a second process costs more than it saves.
 PARALLEL_THRESHOLD = 3000
-WORKER_SHARE = 0.58  # the parent also validates every record, so the worker parses more
+PARSE_CHUNK = 64  # files a process takes at a time
 
 
 def load_files(
     source: FileSource, jobs: list[tuple[str, type[Record]]], parallel: bool = True
 ) -> list[tuple[Loaded[Any], list[Finding]]]:
-    """Load many files in order; large batches are parsed partly in a forked process.
+    """Load many files in order; large batches are parsed mostly in a forked process.
 
     Parsing is CPU-bound Python, so the only way to use the second core is a second
-    process; fork shares the imported modules and the source for free. The worker sends
-    back plain parsed data; records are validated here, so results are identical.
+    process; fork shares the imported modules and the source for free. The worker
+    parses chunk after chunk and sends back plain data as it goes (``forked.Streamed``);
+    this process validates each chunk as it arrives, so records are made here and results
+    are identical. When no parsed chunk is waiting, it parses the next chunk itself: the
+    two take chunks from one queue (``forked.Chunks``) and end together.
     """
     if not parallel or len(jobs) < PARALLEL_THRESHOLD or not can_fork():
         return [load_file(source, path, model) for path, model in jobs]
-    cut = int(len(jobs) * (1 - WORKER_SHARE))
-    child = Forked(partial(parse_files, source, [path for path, _ in jobs[cut:]]))
+    paths = [path for path, _ in jobs]
+    chunks = Chunks(len(jobs), size=PARSE_CHUNK)
+    out: list[tuple[Loaded[Any], list[Finding]] | None] = [None] * len(jobs)
+
+    def validate_piece(piece: tuple[int, list[Parsed]]) -> None:
+        start, parsed = piece
+        for i, p in enumerate(parsed, start):
+            path, model = jobs[i]
+            out[i] = validate_file(path, model, p)
+
     try:
-        out = [load_file(source, path, model) for path, model in jobs[:cut]]
-        parsed: list[Parsed] = child.result()
+        child = Streamed(partial(_parse_chunks, source, paths, chunks))
+        try:
+            while True:
+                waiting = child.ready()
+                for piece in waiting:
+                    validate_piece(piece)
+                if waiting:
+                    continue  # the worker's chunks first: it can only parse
+                taken = chunks.take()
+                if taken is None:
+                    break
+                for i in taken:
+                    out[i] = load_file(source, *jobs[i])
+            for piece in child.rest():
+                validate_piece(piece)
+        finally:
+            child.cancel()
     finally:
-        child.cancel()
-    out.extend(
-        validate_file(path, model, p) for (path, model), p in zip(jobs[cut:], parsed, strict=True)
-    )
-    return out
+        chunks.close()
+    if None in out:
+        raise RelregError("internal error: a file was neither parsed here nor by the worker")
+    return out  # type: ignore[return-value]  # every slot is filled
+
+
+def _parse_chunks(
+    source: FileSource, paths: list[str], chunks: Chunks, send: Callable[[Any], None]
+) -> None:
+    """The worker: parse each chunk it takes and send (first index, parsed files)."""
+    while (taken := chunks.take()) is not None:
+        send((taken.start, [parse_file(source, paths[i]) for i in taken]))
 
 
 def load_registry(

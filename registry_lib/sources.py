@@ -135,8 +135,3 @@ def parse_file(source: FileSource, path: str) -> Parsed:
         return None, {}, [("RR100", f"cannot read the file: {exc.strerror}", None)]
     doc = parse(raw)
     return doc.data, doc.lines, [(p.code, p.message, p.line) for p in doc.problems]
-
-
-def parse_files(source: FileSource, paths: list[str]) -> list[Parsed]:
-    """``parse_file`` for each path: plain data, which marshal moves between processes."""
-    return [parse_file(source, p) for p in paths]

@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..forked import Forked, can_fork
+from ..forked import Chunks, Forked, can_fork
 from .manifest import INCOMPLETE, MANIFEST, Manifest, safe_relpath
 from .outputstat import Signature, signature
 from .pages import Job
@@ -279,21 +279,25 @@ def _write_items(
 
 
 def _write_forked(writer: Writer, items: list[tuple[str, Job]], progress: Progress | None) -> None:
-    """Make and write every other file in a forked child; merge what it wrote.
+    """Make and write the files in two processes; merge what the forked child wrote.
 
     Rendering is CPU-bound Python, so the second core needs a second process; fork
     shares the loaded registry and the page makers for free, and each process writes its
-    own files into the staging folder. Alternate files, not halves, balance the work:
-    sorted paths put the cheap feed files first and the rendered pages last. The child
-    sends back its manifest entries (``forked.Forked``); an error in either half fails
-    the build.
+    own files into the staging folder. Each takes the next chunk of files whenever it is
+    free (``forked.Chunks``), so both end together however the files' costs fall. The
+    child sends back its manifest entries (``forked.Forked``); an error in either process
+    fails the build.
     """
-    child = Forked(partial(_write_half, writer, items[1::2]))
+    chunks = Chunks(len(items), size=CHUNK_FILES)
     try:
-        _write_items(writer, items[0::2], progress, len(items))
-        sha256, sizes, inputs, stats, (reused, linked, written) = child.result()
+        child = Forked(partial(_write_shared, writer, items, chunks, None))
+        try:
+            _write_shared(writer, items, chunks, progress)
+            sha256, sizes, inputs, stats, (reused, linked, written) = child.result()
+        finally:
+            child.cancel()
     finally:
-        child.cancel()
+        chunks.close()
     writer.stats.update(stats)
     writer.new.sha256.update(sha256)
     writer.new.sizes.update(sizes)
@@ -303,9 +307,24 @@ def _write_forked(writer: Writer, items: list[tuple[str, Job]], progress: Progre
     writer.written += written
 
 
-def _write_half(writer: Writer, items: list[tuple[str, Job]]) -> tuple[Any, ...]:
-    """The child's half: its files written, its manifest entries and counts returned."""
-    _write_items(writer, items, None, 0)
+CHUNK_FILES = 16  # files a process takes at a time: small enough to end together
+
+
+def _write_shared(
+    writer: Writer, items: list[tuple[str, Job]], chunks: Chunks, progress: Progress | None
+) -> tuple[Any, ...]:
+    """Write chunks of ``items`` until none is left; this process's manifest entries.
+
+    Chunks are handed out in order, so the last chunk taken tells how far the whole
+    build is, for ``progress``.
+    """
+    total = len(items)
+    while (taken := chunks.take()) is not None:
+        for i in taken:
+            relpath, job = items[i]
+            writer.put(relpath, job)
+        if progress is not None:
+            progress(taken.stop, total)
     new = writer.new
     counts = (writer.reused, writer.linked, writer.written)
     return new.sha256, new.sizes, new.inputs, writer.stats, counts

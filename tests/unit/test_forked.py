@@ -1,0 +1,92 @@
+"""Work shared with a forked process: chunks handed out once each, pieces streamed back."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from registry_lib.errors import RelregError
+from registry_lib.forked import Chunks, Forked, Streamed
+
+
+def _take_all(chunks: Chunks) -> list[int]:
+    taken: list[int] = []
+    while (found := chunks.take()) is not None:
+        taken.extend(found)
+    return taken
+
+
+def test_each_item_goes_to_exactly_one_of_two_processes() -> None:
+    chunks = Chunks(5003, size=3)
+    try:
+        child = Forked(lambda: _take_all(chunks))
+        mine = _take_all(chunks)
+        theirs = child.result()
+    finally:
+        chunks.close()
+    assert sorted(mine + theirs) == list(range(5003))  # none lost, none twice
+    assert mine and theirs  # both took work
+
+
+def test_chunks_grow_rather_than_overfill_the_pipe() -> None:
+    """Chunk numbers are written before the fork; more than a pipe holds would block."""
+    chunks = Chunks(1_000_003, size=1)
+    try:
+        assert chunks.count <= Chunks.LIMIT
+        assert _take_all(chunks) == list(range(1_000_003))
+        assert chunks.take() is None
+    finally:
+        chunks.close()
+
+
+def test_no_items_no_chunks() -> None:
+    chunks = Chunks(0)
+    assert chunks.take() is None
+    chunks.close()
+
+
+def test_streamed_pieces_arrive_in_order() -> None:
+    def make(send):  # type: ignore[no-untyped-def]
+        for i in range(300):
+            send((i, "x" * (i * 97)))  # some pieces larger than one pipe read
+
+    child = Streamed(make)
+    got = child.ready()  # whatever is there already, without waiting
+    got += child.rest()
+    assert got == [(i, "x" * (i * 97)) for i in range(300)]
+    assert child.ready() == []
+
+
+def test_an_error_in_the_streaming_child_is_raised() -> None:
+    def make(send):  # type: ignore[no-untyped-def]
+        send(1)
+        raise RelregError("the worker says no")
+
+    child = Streamed(make)
+    with pytest.raises(RelregError, match="the worker says no"):
+        child.rest()
+
+
+def test_a_streaming_child_that_dies_is_an_error() -> None:
+    def make(send):  # type: ignore[no-untyped-def]
+        send(1)
+        os._exit(3)  # no end frame
+
+    child = Streamed(make)
+    with pytest.raises(RelregError, match="a worker process died"):
+        child.rest()
+
+
+def test_cancel_stops_the_streaming_child() -> None:
+    def make(send):  # type: ignore[no-untyped-def]
+        while True:
+            send("more")
+
+    child = Streamed(make)
+    pid = child.pid
+    assert pid is not None
+    child.cancel()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # reaped
+    child.cancel()  # a second cancel is harmless
