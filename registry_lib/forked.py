@@ -16,6 +16,7 @@ import os
 import select
 import signal
 from array import array
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -90,27 +91,47 @@ class Chunks:
 
     A fixed split leaves one process idle while the other finishes (files differ in
     cost, and on a busy machine one core runs slower). Instead, every chunk number is
-    written to a pipe before the fork and each process reads the next one whenever it
-    is ready: reads of 4 bytes from a pipe whose writes were all made beforehand in
-    4-byte items never split an item, and the kernel hands each item to one reader. The
+    written to a pipe before any process takes one (before the fork, or by a child that
+    counts the items first) and each process reads the next one whenever it is ready:
+    reads of 4 bytes from a pipe whose writes were all made beforehand in 4-byte items
+    never split an item, and the kernel hands each item to one reader. The
     faster process takes more chunks; all end within one chunk of each other.
     """
 
     LIMIT = 2048  # chunk numbers written at once: 8 KiB, below any pipe's capacity
 
-    def __init__(self, items: int, size: int = 1) -> None:
-        # ``size`` items a chunk, more where that would make over LIMIT chunks
+    def __init__(self, items: int | None = None, size: int = 1) -> None:
+        """Chunks of ``items`` (each ``size`` items, or more where that would make over
+        LIMIT chunks); without ``items``, a forked child counts them and calls ``fill``."""
+        self.read_fd, write_fd = os.pipe()
+        self._write_fd: int | None = write_fd
+        self.items = self.size = self.count = 0
+        if items is not None:
+            self.fill(items, size)
+
+    def plan(self, items: int, size: int = 1) -> None:
+        """Set how ``items`` are cut (as ``fill`` does; for the process that did not fill)."""
         self.size = max(size, 1, -(-items // self.LIMIT))
         self.count = -(-items // self.size) if items else 0
         self.items = items
-        read_fd, write_fd = os.pipe()
+
+    def fill(self, items: int, size: int = 1) -> None:
+        """Cut ``items`` into chunks and put every chunk number in the pipe (one process)."""
+        self.plan(items, size)
+        assert self._write_fd is not None, "chunks are filled once"
         try:
             numbers = array("I", range(self.count)).tobytes()
             while numbers:
-                numbers = numbers[os.write(write_fd, numbers) :]
+                numbers = numbers[os.write(self._write_fd, numbers) :]
         finally:
-            os.close(write_fd)  # once every number is taken, reads return b"": done
-        self.read_fd = read_fd
+            self.let_others_fill()  # once every number is taken, reads return b"": done
+
+    def let_others_fill(self) -> None:
+        """Close this process's writing end (in a process that does not ``fill``: a read
+        must see the end once the filling process has closed its own)."""
+        if self._write_fd is not None:
+            os.close(self._write_fd)
+            self._write_fd = None
 
     def take(self) -> range | None:
         """The item indexes of the next free chunk; None when all are taken."""
@@ -122,6 +143,7 @@ class Chunks:
 
     def close(self) -> None:
         """Release the pipe (each process holding it closes its own copy)."""
+        self.let_others_fill()
         with contextlib.suppress(OSError):
             os.close(self.read_fd)
 
@@ -129,10 +151,11 @@ class Chunks:
 class Streamed:
     """``fn(send)`` running in a forked child that sends results as it makes them.
 
-    The parent takes each piece when it is ready (``ready``, without waiting) or waits
-    for the rest (``rest``), so it can use the child's first pieces while the child
-    makes the next ones. Pieces are marshal data, each framed by its length; the last
-    frame says whether ``fn`` ended well. A child that dies mid-way is an error.
+    The parent takes the pieces that have arrived (``ready``, without waiting), waits for
+    the next one (``next``) or for the rest (``rest``), so it can use the child's first
+    pieces while the child makes the next ones. Pieces are marshal data, each framed by
+    its length; the last frame says whether ``fn`` ended well. A child that dies mid-way
+    is an error.
     """
 
     PIPE_SIZE = 1 << 20  # a roomy pipe (Linux): the child rarely waits for the parent
@@ -146,32 +169,27 @@ class Streamed:
         if pid == 0:  # the child: never returns
             os.close(read_fd)
             try:
-                with os.fdopen(write_fd, "wb") as pipe:
-
-                    def send(piece: Any) -> None:
-                        data = marshal.dumps(("piece", piece))
-                        pipe.write(len(data).to_bytes(8, "little") + data)
-
-                    try:
-                        fn(send)
-                        end: tuple[str, Any] = ("ok", None)
-                    except RelregError as exc:
-                        end = ("error", str(exc))
-                    except BaseException as exc:  # any failure: the parent reports it
-                        end = ("error", f"internal error in a worker process: {exc!r}")
-                    data = marshal.dumps(end)
-                    pipe.write(len(data).to_bytes(8, "little") + data)
+                out = _Outbox(write_fd)
+                try:
+                    fn(lambda piece: out.put(("piece", piece)))
+                    end: tuple[str, Any] = ("ok", None)
+                except RelregError as exc:
+                    end = ("error", str(exc))
+                except BaseException as exc:  # any failure: the parent reports it
+                    end = ("error", f"internal error in a worker process: {exc!r}")
+                out.put(end)
+                out.flush()
             finally:
                 os._exit(0)
         os.close(write_fd)
         self.pid: int | None = pid
         self.read_fd = read_fd
         self._buffer = bytearray()
+        self._queue: deque[Any] = deque()
         self._ended = False
 
-    def _frames(self) -> list[Any]:
-        """Complete frames in the buffer, removed from it; raises on the child's error."""
-        pieces = []
+    def _decode(self) -> None:
+        """Move the complete frames of the buffer to the queue; raise the child's error."""
         buf = self._buffer
         start = 0
         while len(buf) - start >= 8:
@@ -181,41 +199,58 @@ class Streamed:
             kind, value = marshal.loads(buf[start + 8 : start + 8 + size])
             start += 8 + size
             if kind == "piece":
-                pieces.append(value)
+                self._queue.append(value)
             elif kind == "ok":
                 self._ended = True
             else:
+                del buf[:start]
                 raise RelregError(value)
         del buf[:start]
-        return pieces
 
-    def ready(self) -> list[Any]:
-        """The pieces sent since the last call, without waiting for more."""
-        if self.pid is None or self._ended:
-            return []
-        while select.select([self.read_fd], [], [], 0)[0]:
-            data = os.read(self.read_fd, self.PIPE_SIZE)
-            if not data:
-                break
-            self._buffer += data
-        return self._frames()
-
-    def rest(self) -> list[Any]:
-        """Every piece not taken yet, once the child has ended."""
-        if self.pid is None:
-            raise RuntimeError("rest() after cancel()")
-        pieces = []
-        while not self._ended:
-            data = os.read(self.read_fd, self.PIPE_SIZE)
-            if not data:
-                pieces += self._frames()
-                if self._ended:
-                    break
+    def _receive(self) -> None:
+        """Wait for more of the child's output (it must not have ended)."""
+        data = os.read(self.read_fd, self.PIPE_SIZE)
+        if not data:
+            self._decode()
+            if not self._ended:
                 self.cancel()
                 raise RelregError("a worker process died; run the command again")
-            self._buffer += data
-            pieces += self._frames()
+            return
+        self._buffer += data
+        self._decode()
+
+    def ready(self) -> list[Any]:
+        """The pieces that have arrived and were not taken yet, without waiting."""
+        if self.pid is not None and not self._ended:
+            while select.select([self.read_fd], [], [], 0)[0]:
+                data = os.read(self.read_fd, self.PIPE_SIZE)
+                if not data:
+                    break  # the child ended or died: ``rest`` tells which
+                self._buffer += data
+            self._decode()
+        pieces = list(self._queue)
+        self._queue.clear()
+        return pieces
+
+    def next(self) -> Any:
+        """The next piece, waiting for it; an error when the child ends without one."""
+        if self.pid is None:
+            raise RuntimeError("next() after cancel()")
+        while not self._queue:
+            if self._ended:
+                raise RelregError("internal error: a worker process sent too little")
+            self._receive()
+        return self._queue.popleft()
+
+    def rest(self) -> list[Any]:
+        """Every piece not taken yet, once the child has ended; the child is then reaped."""
+        if self.pid is None:
+            raise RuntimeError("rest() after cancel()")
+        while not self._ended:
+            self._receive()
         self.cancel()
+        pieces = list(self._queue)
+        self._queue.clear()
         return pieces
 
     def cancel(self) -> None:
@@ -228,6 +263,32 @@ class Streamed:
         os.waitpid(self.pid, 0)
         os.close(self.read_fd)
         self.pid = None
+
+
+class _Outbox:
+    """The child's end of a ``Streamed`` pipe: frames are queued here when the pipe is
+    full, so the child keeps working while the parent is busy (e.g. still importing)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.queued = bytearray()
+        os.set_blocking(fd, False)
+
+    def put(self, frame: Any) -> None:
+        data = marshal.dumps(frame)
+        self.queued += len(data).to_bytes(8, "little") + data
+        try:
+            written = os.write(self.fd, self.queued)
+        except BlockingIOError:
+            return
+        del self.queued[:written]
+
+    def flush(self) -> None:
+        os.set_blocking(self.fd, True)
+        view = memoryview(self.queued)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        os.close(self.fd)
 
 
 class Inline:

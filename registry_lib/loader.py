@@ -19,15 +19,18 @@ from .fieldfindings import validation_findings
 from .findings import Finding
 from .forked import Chunks, Streamed, can_fork
 from .model import Approval, MilestoneDefinition, Record, RegistryConfig, Release, share_fields
+from .prefetch import Prefetch
 from .recordcache import RecordCache, signature
 from .registry import Loaded, Registry, ReleaseEntry
 from .sources import (
     DirectorySource,
     FileSource,
     Parsed,
+    Place,
     SourceFile,
     SubsetSource,
     parse_file,
+    place_of,
 )
 from .tags import TAG_CHARS
 from .yamlio import Document
@@ -93,34 +96,42 @@ def load_files(
         return [load_file(source, path, model) for path, model in jobs]
     paths = [path for path, _ in jobs]
     chunks = Chunks(len(jobs), size=PARSE_CHUNK)
+    try:
+        child = Streamed(partial(_parse_chunks, source, paths, chunks))
+        return _load_shared(source, jobs, child, chunks)
+    finally:
+        chunks.close()
+
+
+def _load_shared(
+    source: FileSource, jobs: list[tuple[str, type[Record]]], child: Streamed, chunks: Chunks
+) -> list[tuple[Loaded[Any], list[Finding]]]:
+    """Validate the worker's parsed chunks as they arrive; parse a chunk here whenever
+    none is waiting. Each chunk is (index of the first, parsed files)."""
     out: list[tuple[Loaded[Any], list[Finding]] | None] = [None] * len(jobs)
 
     def validate_piece(piece: tuple[int, list[Parsed]]) -> None:
-        start, parsed = piece
-        for i, p in enumerate(parsed, start):
+        first, parsed = piece
+        for i, p in enumerate(parsed, first):
             path, model = jobs[i]
             out[i] = validate_file(path, model, p)
 
     try:
-        child = Streamed(partial(_parse_chunks, source, paths, chunks))
-        try:
-            while True:
-                waiting = child.ready()
-                for piece in waiting:
-                    validate_piece(piece)
-                if waiting:
-                    continue  # the worker's chunks first: it can only parse
-                taken = chunks.take()
-                if taken is None:
-                    break
-                for i in taken:
-                    out[i] = load_file(source, *jobs[i])
-            for piece in child.rest():
+        while True:
+            waiting = child.ready()
+            for piece in waiting:
                 validate_piece(piece)
-        finally:
-            child.cancel()
+            if waiting:
+                continue  # the worker's chunks first: it can only parse
+            taken = chunks.take()
+            if taken is None:
+                break
+            for i in taken:
+                out[i] = load_file(source, *jobs[i])
+        for piece in child.rest():
+            validate_piece(piece)
     finally:
-        chunks.close()
+        child.cancel()
     if None in out:
         raise RelregError("internal error: a file was neither parsed here nor by the worker")
     return out  # type: ignore[return-value]  # every slot is filled
@@ -134,24 +145,33 @@ def _parse_chunks(
         send((taken.start, [parse_file(source, paths[i]) for i in taken]))
 
 
+MODELS: dict[str, type[Record]] = {
+    "config": RegistryConfig,
+    "milestone": MilestoneDefinition,
+    "release": Release,
+    "approval": Approval,
+}
+
+
 def load_registry(
     source: FileSource,
     parallel: bool = True,
     cache: RecordCache | None = None,
+    prefetched: Prefetch | None = None,
 ) -> Registry:
     """Load every file of a registry; problems become ``registry.findings``.
 
     With a ``cache`` (a directory source only), release and approval files whose stat
     is unchanged since the cache was filled are taken from it unread; the rest are
-    loaded and, when valid, remembered (see ``recordcache``).
+    loaded and, when valid, remembered (see ``recordcache``). ``prefetched`` is the same
+    directory, being walked and parsed by a forked child (``prefetch``).
     """
     reg = Registry()
     findings: list[Finding] = []
     add = findings.append
     jobs: list[tuple[str, type[Record]]] = []
-    places: list[tuple[str, ...]] = []
-    for f in source.files():
-        parts = f.path.split("/")
+    places: list[Place] = []
+    for f in prefetched.files() if prefetched is not None else source.files():
         if f.symlink:
             add(
                 Finding(
@@ -159,26 +179,15 @@ def load_registry(
                 )
             )
             continue
-        if f.path == "registry.yaml":
-            jobs.append((f.path, RegistryConfig))
-            places.append(("config",))
-        elif parts[0] == "milestones" and len(parts) == 2 and parts[1].endswith(".yaml"):
-            jobs.append((f.path, MilestoneDefinition))
-            places.append(("milestone", parts[1][: -len(".yaml")]))
-        elif parts[0] == "releases" and len(parts) == 4 and parts[3] == "release.yaml":
-            jobs.append((f.path, Release))
-            places.append(("release", parts[1], parts[2]))
-        elif (
-            parts[0] == "releases"
-            and len(parts) == 5
-            and parts[3] == "approvals"
-            and parts[4].endswith(".yaml")
-        ):
-            jobs.append((f.path, Approval))
-            places.append(("approval", parts[1], parts[2], parts[4][: -len(".yaml")]))
-        elif parts[-1] not in IGNORED_NAMES:
+        place = place_of(f.path)
+        if place is not None:
+            jobs.append((f.path, MODELS[place[0]]))
+            places.append(place)
+        elif f.path.rsplit("/", 1)[-1] not in IGNORED_NAMES:
             add(_stray(f.path))
-    if cache is not None:
+    if prefetched is not None:
+        results = _load_prefetched(prefetched, jobs)
+    elif cache is not None:
         results = _load_cached(source, jobs, parallel, cache)
     else:
         results = load_files(source, jobs, parallel)
@@ -203,6 +212,16 @@ def load_registry(
         )
     reg.findings = findings
     return reg
+
+
+def _load_prefetched(
+    prefetched: Prefetch, jobs: list[tuple[str, type[Record]]]
+) -> list[tuple[Loaded[Any], list[Finding]]]:
+    """``load_files`` with the registry read ahead (``prefetch``); its chunks are cut
+    from the same file list, so they come in ``jobs`` order."""
+    if prefetched.chunks.items != len(jobs):
+        raise RelregError("internal error: the files read ahead do not match the registry")
+    return _load_shared(DirectorySource(prefetched.root), jobs, prefetched.child, prefetched.chunks)
 
 
 def _load_cached(
@@ -277,8 +296,21 @@ def require_registry(root: Path) -> None:
         )
 
 
-def load_directory(root: Path, *, cached: bool = False) -> Registry:
-    """Load the registry in directory ``root``; ``cached`` uses the record cache."""
-    require_registry(root)
-    cache = RecordCache.open(root) if cached else None
-    return load_registry(DirectorySource(root), cache=cache)
+def load_directory(
+    root: Path, *, cached: bool = False, prefetched: Prefetch | None = None
+) -> Registry:
+    """Load the registry in directory ``root``; ``cached`` uses the record cache.
+
+    ``prefetched`` (``prefetch.start``) is used when it reads ``root`` and no cache is;
+    otherwise it is stopped.
+    """
+    if prefetched is not None and (cached or prefetched.root != root):
+        prefetched.cancel()
+        prefetched = None
+    try:
+        require_registry(root)
+        cache = RecordCache.open(root) if cached else None
+        return load_registry(DirectorySource(root), cache=cache, prefetched=prefetched)
+    finally:
+        if prefetched is not None:
+            prefetched.cancel()

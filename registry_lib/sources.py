@@ -56,6 +56,30 @@ def read_limited(fd: int, limit: int) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+Place = tuple[str, ...]
+
+
+def place_of(path: str) -> Place | None:
+    """What a registry file holds, by its path: ``("config",)``, ``("milestone", slug)``,
+    ``("release", channel, tag)`` or ``("approval", channel, tag, slug)``; None for a
+    file the layout does not name."""
+    parts = path.split("/")
+    if path == "registry.yaml":
+        return ("config",)
+    if parts[0] == "milestones" and len(parts) == 2 and parts[1].endswith(".yaml"):
+        return ("milestone", parts[1][: -len(".yaml")])
+    if parts[0] == "releases" and len(parts) == 4 and parts[3] == "release.yaml":
+        return ("release", parts[1], parts[2])
+    if (
+        parts[0] == "releases"
+        and len(parts) == 5
+        and parts[3] == "approvals"
+        and parts[4].endswith(".yaml")
+    ):
+        return ("approval", parts[1], parts[2], parts[4][: -len(".yaml")])
+    return None
+
+
 class DirectorySource:
     """A registry directory on disk."""
 

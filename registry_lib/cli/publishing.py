@@ -34,10 +34,13 @@ def build(out: Path, base_url: str | None, templates: Path | None) -> None:
     Example:
       relreg build --out site --base-url https://releases.example.org/
     """
-    from ..site.build import build_site
+    from ..prefetch import start
 
     session = _session()
     session.writable("build")
+    early = start(session.root)  # reads the registry while the site's modules import
+    from ..site.build import build_site
+
     if sys.stdout.isatty():
         with click.progressbar(length=1, label="building") as bar:
 
@@ -45,9 +48,9 @@ def build(out: Path, base_url: str | None, templates: Path | None) -> None:
                 bar.length = total
                 bar.update(1)
 
-            result = build_site(session.root, out, base_url, templates, progress)
+            result = build_site(session.root, out, base_url, templates, progress, prefetched=early)
     else:
-        result = build_site(session.root, out, base_url, templates)
+        result = build_site(session.root, out, base_url, templates, prefetched=early)
     click.echo(result.summary(str(out)))
 
 

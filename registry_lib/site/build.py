@@ -23,6 +23,7 @@ from ..gitsource import locate
 from ..gitutil import git, repo_root
 from ..history import PendingHistory, collect, start_collect
 from ..loader import load_directory
+from ..prefetch import Prefetch
 from ..recordcache import RecordCache
 from ..registry import Registry
 from ..rules import validate
@@ -228,6 +229,7 @@ def build_site(
     *,
     history: bool = True,
     verify: bool = False,
+    prefetched: Prefetch | None = None,
 ) -> BuildResult:
     """Build the static site and feed of the registry at ``root`` into ``out``.
 
@@ -235,16 +237,21 @@ def build_site(
     the default registry path and branch in "propose approval" links. When ``out`` holds a
     trusted previous build, files whose inputs did not change are neither made nor
     written, and the changed ones are replaced in place; ``verify`` checks kept files'
-    SHA-256 instead of their size and time.
+    SHA-256 instead of their size and time. ``prefetched`` is the registry being read
+    already (``prefetch.start``, called before this module was imported).
     """
     # The history's git commands run while the registry loads (stopped if the build fails)
     pending = _start_history(root) if history else None
     try:
         with paused_gc():
-            return _build_site(root, out, base_url, templates, progress, history, verify, pending)
+            return _build_site(
+                root, out, base_url, templates, progress, history, verify, pending, prefetched
+            )
     finally:
         if pending is not None:
             pending.cancel()
+        if prefetched is not None:
+            prefetched.cancel()
 
 
 def _start_history(root: Path) -> PendingHistory | None:
@@ -279,12 +286,13 @@ def _build_site(
     history: bool,
     verify: bool,
     pending: PendingHistory | None,
+    prefetched: Prefetch | None,
 ) -> BuildResult:
     # The record and text caches pay where builds repeat: their first filling costs more
     # than it saves (at 100k releases +2 s; later builds -3 s), so a first build into a
     # fresh folder, like a CI runner's, does without them.
     cached = (out / MANIFEST).is_file() or RecordCache.exists(root)
-    reg = load_directory(root, cached=cached)
+    reg = load_directory(root, cached=cached, prefetched=prefetched)
     # The rules are checked on the second core while this process sorts the registry and
     # prepares every page; nothing is written before the check's answer is in.
     check = forked.start(partial(_error_count, reg), len(reg.releases) >= FORK_CHECK_MIN)

@@ -1,19 +1,24 @@
-"""Large registries are parsed mostly in a forked process (loader.load_files): the same
-records, line maps and findings as one process, and a dead worker is an error."""
+"""Large registries are parsed mostly in a forked process (loader.load_files), and
+``relreg build`` reads the registry ahead while it imports (prefetch): the same records,
+line maps and findings as one process, and a dead worker is an error."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from benchmarks.generate import generate
-from registry_lib import loader
+from registry_lib import loader, prefetch
+from registry_lib.cli import main
 from registry_lib.errors import RelregError
-from registry_lib.loader import DirectorySource, load_registry
+from registry_lib.loader import DirectorySource, load_directory, load_registry
 from registry_lib.registry import Registry
+from registry_lib.site.build import build_site
 
 
 def _broken(root: Path) -> None:
@@ -80,3 +85,66 @@ def test_a_worker_that_dies_fails_the_load(registry: Path, monkeypatch: pytest.M
     monkeypatch.setattr(loader, "parse_file", parse_file)
     with pytest.raises(RelregError, match="a worker process died"):
         load_registry(DirectorySource(registry))
+
+
+def test_a_registry_read_ahead_loads_the_same(registry: Path) -> None:
+    one = load_registry(DirectorySource(registry), parallel=False)
+    early = prefetch.start(registry)
+    assert early is not None
+    ahead = load_directory(registry, prefetched=early)
+    assert _summary(ahead) == _summary(one)
+    assert early.child.pid is None  # the child has ended and was reaped
+
+
+def test_a_read_ahead_not_needed_is_stopped(registry: Path, tmp_path: Path) -> None:
+    early = prefetch.start(registry)
+    assert early is not None
+    elsewhere = tmp_path / "copy"
+    shutil.copytree(registry, elsewhere)
+    (elsewhere / "releases" / "extra.txt").write_text("only in the copy\n")
+    reg = load_directory(elsewhere, prefetched=early)  # another folder: read it here
+    assert any(f.path == "releases/extra.txt" for f in reg.findings)
+    assert early.child.pid is None
+
+
+def test_a_read_ahead_child_that_dies_fails_the_load(
+    registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def parse_file(source: Any, path: str) -> Any:
+        os._exit(1)
+
+    monkeypatch.setattr(prefetch, "parse_file", parse_file)
+    early = prefetch.start(registry)
+    with pytest.raises(RelregError, match="a worker process died"):
+        load_directory(registry, prefetched=early)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_relreg_build_reads_the_registry_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "reg"
+    generate(root, 80)
+    started: list[prefetch.Prefetch] = []
+    real_start = prefetch.start
+
+    def start(at: Path) -> prefetch.Prefetch | None:
+        early = real_start(at)
+        assert early is not None
+        started.append(early)
+        return early
+
+    monkeypatch.setattr(prefetch, "start", start)
+    monkeypatch.setenv("RELREG_NO_CACHE", "1")
+    result = CliRunner().invoke(
+        main, ["--registry", str(root), "build", "--out", str(tmp_path / "ahead")]
+    )
+    assert result.exit_code == 0, result.output
+    assert started and started[0].root == root and started[0].child.pid is None
+    build_site(root, tmp_path / "plain")
+    assert _tree(tmp_path / "ahead") == _tree(tmp_path / "plain")

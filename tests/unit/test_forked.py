@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -10,23 +11,43 @@ from registry_lib.errors import RelregError
 from registry_lib.forked import Chunks, Forked, Streamed
 
 
-def _take_all(chunks: Chunks) -> list[int]:
+def _take_all(chunks: Chunks, pause: float = 0.0) -> list[int]:
     taken: list[int] = []
     while (found := chunks.take()) is not None:
         taken.extend(found)
+        time.sleep(pause)  # work on the chunk
     return taken
 
 
 def test_each_item_goes_to_exactly_one_of_two_processes() -> None:
-    chunks = Chunks(5003, size=3)
+    chunks = Chunks(503, size=3)
     try:
-        child = Forked(lambda: _take_all(chunks))
-        mine = _take_all(chunks)
+        child = Forked(lambda: _take_all(chunks, 0.002))
+        mine = _take_all(chunks, 0.002)
         theirs = child.result()
     finally:
         chunks.close()
-    assert sorted(mine + theirs) == list(range(5003))  # none lost, none twice
+    assert sorted(mine + theirs) == list(range(503))  # none lost, none twice
     assert mine and theirs  # both took work
+
+
+def test_a_child_may_count_and_fill_the_chunks() -> None:
+    """The child counts the items (e.g. walks the registry) and fills; both then take."""
+    chunks = Chunks()
+
+    def child_side() -> list[int]:
+        chunks.fill(301, size=2)
+        return _take_all(chunks, 0.002)
+
+    try:
+        child = Forked(child_side)
+        chunks.let_others_fill()
+        chunks.plan(301, size=2)  # as the child would tell
+        mine = _take_all(chunks, 0.002)
+        theirs = child.result()
+    finally:
+        chunks.close()
+    assert sorted(mine + theirs) == list(range(301))
 
 
 def test_chunks_grow_rather_than_overfill_the_pipe() -> None:
@@ -53,6 +74,7 @@ def test_streamed_pieces_arrive_in_order() -> None:
 
     child = Streamed(make)
     got = child.ready()  # whatever is there already, without waiting
+    got.append(child.next())  # one more, waiting for it
     got += child.rest()
     assert got == [(i, "x" * (i * 97)) for i in range(300)]
     assert child.ready() == []
