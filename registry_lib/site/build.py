@@ -32,6 +32,7 @@ from . import outputstat
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
 from .feed import feed_jobs
+from .fingerprint import Key
 from .index import SiteIndex, build_index
 from .manifest import MANIFEST, Manifest, read_manifest
 from .output import InPlaceWriter, Progress, Writer, swap_in, write_site
@@ -188,7 +189,7 @@ def site_jobs(reg: Registry, options: SiteOptions, index: SiteIndex | None = Non
     index = build_index(reg) if index is None else index
     # Feed documents made from release objects alone carry fingerprints (feed.feed_jobs),
     # so an unchanged one is neither made nor compared.
-    keys: dict[str, str] = {}
+    keys: dict[str, Key] = {}
     makers = feed_jobs(reg, options, index, keys)
     jobs = {path: Job(keys.get(path), make) for path, make in makers.items()}
     for path, job in pages.page_jobs(reg, options, index).items():

@@ -17,7 +17,7 @@ from ..registry import Registry, ReleaseEntry
 from .atom import atom_feed
 from .badges import badge_files
 from .context import SiteOptions
-from .fingerprint import code_digest
+from .fingerprint import Deferred, Key, code_digest
 from .index import SiteIndex, build_index, channel_key, dumps_indented
 
 API_VERSION = "1"
@@ -96,7 +96,7 @@ class _Feed:
     live one at a time, and a forked writer makes only its own half.
     """
 
-    def __init__(self, index: SiteIndex, keys: dict[str, str] | None) -> None:
+    def __init__(self, index: SiteIndex, keys: dict[str, Key] | None) -> None:
         self.index = index
         self.files: dict[str, Maker] = {}
         self.keys = keys
@@ -104,14 +104,8 @@ class _Feed:
     def key(self, relpath: str, found: list[ReleaseEntry]) -> None:
         """Fingerprint a list document: its bytes follow from its members' object digests
         (in order) and the code that writes them, so an unchanged one is not made."""
-        if self.keys is None:
-            return
-        digest = self.index.digest
-        if len(found) == 1:  # every release's JSON and every latest.json: no need to hash
-            self.keys[f"{API}/{relpath}"] = f"{code_digest()}:{digest(found[0].tag)}"
-            return
-        text = "\n".join([code_digest(), relpath, *(digest(e.tag) for e in found)])
-        self.keys[f"{API}/{relpath}"] = hashlib.sha256(text.encode()).hexdigest()
+        if self.keys is not None:
+            self.keys[f"{API}/{relpath}"] = Deferred(partial(_list_key, self.index, relpath, found))
 
     def put(self, relpath: str, document: Any) -> None:
         self.files[f"{API}/{relpath}"] = partial(dump_json, document)
@@ -131,6 +125,14 @@ class _Feed:
         return self.index.obj(found[-1])
 
 
+def _list_key(index: SiteIndex, relpath: str, found: list[ReleaseEntry]) -> str:
+    digest = index.digest
+    if len(found) == 1:  # every release's JSON and every latest.json: no need to hash
+        return f"{code_digest()}:{digest(found[0].tag)}"
+    text = "\n".join([code_digest(), relpath, *(digest(e.tag) for e in found)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def release_document(index: SiteIndex, entry: ReleaseEntry) -> bytes:
     """One release object as a feed document."""
     return (index.text(entry) + "\n").encode("utf-8")
@@ -147,7 +149,7 @@ def feed_jobs(
     reg: Registry,
     options: SiteOptions,
     index: SiteIndex | None = None,
-    keys: dict[str, str] | None = None,
+    keys: dict[str, Key] | None = None,
 ) -> dict[str, Maker]:
     """``feed_files``, each file as a function that makes it.
 

@@ -115,11 +115,12 @@ class Writer:
     def put(self, relpath: str, job: Job) -> None:
         """Reuse, link or write one file, and record it in the new manifest."""
         old = self.old
-        same_inputs = job.key is not None and old is not None and old.inputs.get(relpath) == job.key
+        key = job.key  # computed here when deferred (fingerprint.Deferred)
+        same_inputs = key is not None and old is not None and old.inputs.get(relpath) == key
         sig = self._previous_ok(relpath) if same_inputs else None
         if sig is not None and self._link(relpath, sig):
             assert old is not None
-            self._record(relpath, job.key, old.sha256[relpath], old.sizes[relpath])
+            self._record(relpath, key, old.sha256[relpath], old.sizes[relpath])
             self.reused += 1
             return
         data = job.make()
@@ -131,7 +132,7 @@ class Writer:
         else:
             self.write(relpath, data)
             self.written += 1
-        self._record(relpath, job.key, digest, len(data))
+        self._record(relpath, key, digest, len(data))
 
     def write(self, relpath: str, data: bytes) -> None:
         """Write a new file (in the fresh staging folder: no temp file needed)."""

@@ -17,7 +17,7 @@ from jinja2 import Environment
 
 from ..registry import Registry
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
-from .fingerprint import engine_fingerprint, fingerprint
+from .fingerprint import Deferred, Key, engine_fingerprint, fingerprint
 from .index import SiteIndex, build_index
 from .pagetypes import (
     ChannelPage,
@@ -60,8 +60,14 @@ def _common(options: SiteOptions, site: SiteInfo, path: str) -> dict[str, Any]:
 class Job:
     """How to make one output file: its input fingerprint (None: always made) and maker."""
 
-    key: str | None
+    key_of: Key | None
     make: Callable[[], bytes]
+
+    @property
+    def key(self) -> str | None:
+        """The input fingerprint (computed now if it was deferred)."""
+        key = self.key_of
+        return key() if isinstance(key, Deferred) else key
 
 
 def build_pages(
@@ -77,7 +83,7 @@ def build_pages(
 
 
 def _page_makers(
-    reg: Registry, options: SiteOptions, index: SiteIndex | None, keys: dict[str, str] | None
+    reg: Registry, options: SiteOptions, index: SiteIndex | None, keys: dict[str, Key] | None
 ) -> dict[str, Callable[[], Page]]:
     """Path -> a function making the page; fills ``keys`` with release pages' fingerprints.
 
@@ -172,7 +178,9 @@ def _page_makers(
             )
 
         if keys is not None:
-            keys[path] = fingerprint([shared, path, digest(release.tag), history.get(release.tag)])
+            keys[path] = Deferred(
+                partial(_release_key, shared, path, digest, release.tag, history.get(release.tag))
+            )
         return make
 
     for release in data.releases:
@@ -182,7 +190,7 @@ def _page_makers(
         shown = milestone.releases[:LIST_LIMIT]
         if keys is not None:
             count = len(milestone.releases)
-            keys[path] = fingerprint([shared, path, [digest(r.tag) for r in shown], count])
+            keys[path] = Deferred(partial(_list_key, shared, path, digest, shown, count))
         makers[path] = partial(
             MilestonePage,
             **common(f"milestones/{milestone.slug}/index.html"),
@@ -194,7 +202,7 @@ def _page_makers(
     for channel in data.channels:
         path = f"channels/{channel.name}/index.html"
         if keys is not None:
-            keys[path] = fingerprint([shared, path, [digest(r.tag) for r in channel.releases]])
+            keys[path] = Deferred(partial(_list_key, shared, path, digest, channel.releases))
         makers[path] = partial(
             ChannelPage,
             **common(f"channels/{channel.name}/index.html"),
@@ -205,6 +213,22 @@ def _page_makers(
             kinds=sorted({r.kind for r in channel.releases}, key=data.kinds.index),
         )
     return makers
+
+
+def _release_key(
+    shared: str | None, path: str, digest: Callable[[str], str], tag: str, history: Any
+) -> str:
+    return fingerprint([shared, path, digest(tag), history])
+
+
+def _list_key(
+    shared: str | None,
+    path: str,
+    digest: Callable[[str], str],
+    releases: list[ReleaseView],
+    *count: int,
+) -> str:
+    return fingerprint([shared, path, [digest(r.tag) for r in releases], *count])
 
 
 _TEMPLATES: dict[type[Page], str] = {
@@ -228,7 +252,7 @@ def page_jobs(
 ) -> dict[str, Job]:
     """Every file of the HTML site as a job; release pages carry input fingerprints."""
     env = get_env(options.templates)
-    keys: dict[str, str] = {}
+    keys: dict[str, Key] = {}
     jobs: dict[str, Job] = {}
     for path, make in _page_makers(reg, options, index, keys).items():
         jobs[path] = Job(keys.get(path), partial(_render_made, env, make))
