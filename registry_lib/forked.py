@@ -228,9 +228,7 @@ class Streamed:
                     break  # the child ended or died: ``rest`` tells which
                 self._buffer += data
             self._decode()
-        pieces = list(self._queue)
-        self._queue.clear()
-        return pieces
+        return self._take_queued()
 
     def next(self) -> Any:
         """The next piece, waiting for it; an error when the child ends without one."""
@@ -249,6 +247,9 @@ class Streamed:
         while not self._ended:
             self._receive()
         self.cancel()
+        return self._take_queued()
+
+    def _take_queued(self) -> list[Any]:
         pieces = list(self._queue)
         self._queue.clear()
         return pieces

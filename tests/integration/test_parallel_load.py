@@ -16,6 +16,7 @@ from benchmarks.generate import generate
 from registry_lib import loader, prefetch
 from registry_lib.cli import main
 from registry_lib.errors import RelregError
+from registry_lib.forked import Streamed
 from registry_lib.loader import DirectorySource, load_directory, load_registry
 from registry_lib.registry import Registry
 from registry_lib.site.build import build_site
@@ -56,18 +57,16 @@ def test_parallel_load_equals_one_process(registry: Path, monkeypatch: pytest.Mo
     one = load_registry(DirectorySource(registry), parallel=False)
     monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 1)
     monkeypatch.setattr(loader, "PARSE_CHUNK", 5)  # many chunks, taken by both processes
-    forks: list[int] = []
-    real_fork = os.fork
+    workers: list[Streamed] = []
 
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
+    class Recorded(Streamed):
+        def __init__(self, fn: Any) -> None:
+            super().__init__(fn)
+            workers.append(self)
 
-    monkeypatch.setattr(os, "fork", fork)
+    monkeypatch.setattr(loader, "Streamed", Recorded)
     two = load_registry(DirectorySource(registry))
-    assert forks, "the worker process was not started"
+    assert workers and workers[0].pid is None, "no worker process was started and reaped"
     assert _summary(two) == _summary(one)
     assert len(one.findings) >= 5
 
