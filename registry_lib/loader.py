@@ -171,7 +171,11 @@ def load_registry(
     add = findings.append
     jobs: list[tuple[str, type[Record]]] = []
     places: list[Place] = []
-    for f in prefetched.files() if prefetched is not None else source.files():
+    listed = prefetched.files() if prefetched is not None else source.files()
+    if prefetched is not None and cache is not None:
+        prefetched.cancel()  # its walk is used; the cache holds nearly every file parsed
+        prefetched = None
+    for f in listed:
         if f.symlink:
             add(
                 Finding(
@@ -301,10 +305,10 @@ def load_directory(
 ) -> Registry:
     """Load the registry in directory ``root``; ``cached`` uses the record cache.
 
-    ``prefetched`` (``prefetch.start``) is used when it reads ``root`` and no cache is;
-    otherwise it is stopped.
+    ``prefetched`` (``prefetch.start``) is used when it reads ``root``: its walk always,
+    its parsed files when there is no cache; otherwise it is stopped.
     """
-    if prefetched is not None and (cached or prefetched.root != root):
+    if prefetched is not None and prefetched.root != root:
         prefetched.cancel()
         prefetched = None
     try:

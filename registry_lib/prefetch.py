@@ -41,7 +41,8 @@ class Prefetch:
             self.chunks.let_others_fill()
 
     def files(self) -> list[SourceFile]:
-        """Every file of the registry, as ``DirectorySource.files`` gives them."""
+        """Every file of the registry, as ``DirectorySource.files`` gives them (waiting
+        for the walk; call once, before anything else)."""
         listed, items = self.child.next()
         self.chunks.plan(items, CHUNK)
         return [SourceFile(path, symlink) for path, symlink in listed]

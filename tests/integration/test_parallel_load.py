@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from benchmarks.generate import generate
-from registry_lib import loader, prefetch
+from registry_lib import loader, prefetch, recordcache
 from registry_lib.cli import main
 from registry_lib.errors import RelregError
 from registry_lib.forked import Streamed
 from registry_lib.loader import DirectorySource, load_directory, load_registry
+from registry_lib.recordcache import RecordCache
 from registry_lib.registry import Registry
 from registry_lib.site.build import build_site
 
@@ -93,6 +94,32 @@ def test_a_registry_read_ahead_loads_the_same(registry: Path) -> None:
     ahead = load_directory(registry, prefetched=early)
     assert _summary(ahead) == _summary(one)
     assert early.child.pid is None  # the child has ended and was reaped
+
+
+def test_a_rebuild_takes_the_walk_read_ahead_and_the_rest_from_its_cache(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELREG_CACHE_DIR", str(tmp_path / "cache"))
+    # files written just now would be "racy" and not cached: as if cached a minute later
+    monkeypatch.setattr(recordcache, "RACY_SECONDS", -60)
+    one = load_registry(DirectorySource(registry), parallel=False)
+    load_directory(registry, cached=True)  # fills the record cache
+    early = prefetch.start(registry)
+    assert early is not None
+    hits: list[str] = []
+    real_get = RecordCache.get
+
+    def get(self: RecordCache, path: str, *args: Any) -> Any:
+        found = real_get(self, path, *args)
+        if found is not None:
+            hits.append(path)
+        return found
+
+    monkeypatch.setattr(RecordCache, "get", get)
+    again = load_directory(registry, cached=True, prefetched=early)
+    assert _summary(again) == _summary(one)
+    assert len(hits) > 400  # from the cache, not from the read-ahead
+    assert early.child.pid is None
 
 
 def test_a_read_ahead_not_needed_is_stopped(registry: Path, tmp_path: Path) -> None:
