@@ -108,7 +108,12 @@ class _Feed:
             self.keys[f"{API}/{relpath}"] = Deferred(partial(_list_key, self.index, relpath, found))
 
     def put(self, relpath: str, document: Any) -> None:
+        """Write a document made of plain values; its fingerprint is their ``repr``'s
+        digest (repr names every key, value and type in order, and is C code), so an
+        unchanged one (events.json: megabytes) is neither indented nor compared."""
         self.files[f"{API}/{relpath}"] = partial(dump_json, document)
+        if self.keys is not None:
+            self.keys[f"{API}/{relpath}"] = Deferred(partial(_value_key, relpath, document))
 
     def releases(self, relpath: str, found: list[ReleaseEntry]) -> list[ReleaseEntry]:
         """Write ``{"releases": [...]}`` for a list, and return it."""
@@ -123,6 +128,11 @@ class _Feed:
         self.files[f"{API}/{relpath}"] = partial(release_document, self.index, found[-1])
         self.key(relpath, found[-1:])
         return self.index.obj(found[-1])
+
+
+def _value_key(relpath: str, document: Any) -> str:
+    text = f"{code_digest()}\n{relpath}\n{document!r}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _list_key(index: SiteIndex, relpath: str, found: list[ReleaseEntry]) -> str:

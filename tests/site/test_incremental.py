@@ -109,15 +109,18 @@ def test_nothing_changed_renders_no_release_page(tmp_path: Path) -> None:
     result = build_site(reg, tmp_path / "site")
     assert tree(tmp_path / "site") == before
     assert result.written == 0
-    # release, channel and milestone pages, every release's JSON and every document made
-    # of release objects (lists and latest.json) are not even made
+    # release, channel and milestone pages, every release's JSON, every document made of
+    # release objects (lists and latest.json) and every other feed document (events,
+    # index, channels, milestones and each definition) are not even made
     keyed = [
         p
         for p in before
         if re.fullmatch(r"(releases|channels|milestones)/[^/]+/index\.html", p)
         or re.fullmatch(r"api/v1/(.+/)?(releases|rejected|latest)\.json|api/v1/releases/.+", p)
+        or re.fullmatch(r"api/v1/(events|index|channels|milestones)\.json", p)
+        or re.fullmatch(r"api/v1/milestones/[^/]+\.json", p)
     ]
-    assert len(keyed) > 27 + 3 + 3 + 27 + 3 + 6 + 6
+    assert len(keyed) > 27 + 3 + 3 + 27 + 3 + 6 + 6 + 4 + 3
     assert result.files - result.made == len(keyed)
 
 
