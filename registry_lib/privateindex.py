@@ -44,10 +44,10 @@ def read_unchecked(private: Path) -> tuple[bytes | None, str]:
     with open(private, "rb") as fh:
         key = _stat_key(os.fstat(fh.fileno()))
         try:
-            if private.with_suffix(".ok").read_text() == key:
+            if private.with_suffix(".ok").read_bytes() == key.encode():
                 return None, key
         except OSError:
-            pass
+            pass  # no note (or an unreadable one): the checksum is checked
         return fh.read(), key
 
 

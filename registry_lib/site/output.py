@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -178,6 +179,23 @@ def _write_file(path: str, mode: int, data: Data, mtime: int | None) -> Signatur
         os.close(fd)
 
 
+def _make_folder(root: str, relpath: str) -> None:
+    """Make ``relpath`` a real folder inside ``root``. Whatever stands in the way, a file
+    or a symbolic link put there behind the build's back, is removed: writing through a
+    link would write outside the site."""
+    path = root
+    for part in relpath.split("/"):
+        path = os.path.join(path, part)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            os.mkdir(path)
+            continue
+        if not stat.S_ISDIR(mode):
+            os.unlink(path)
+            os.mkdir(path)
+
+
 def write_atomic(target: str, data: Data, mtime: int | None) -> Signature:
     """Replace ``target`` by a file holding ``data``: a temp file, then ``os.replace``;
     the new file's signature."""
@@ -237,7 +255,7 @@ class InPlaceWriter(Writer):
             target = os.path.join(folder, relpath)
             parent = relpath.rpartition("/")[0]
             if parent and parent not in self._dirs:
-                os.makedirs(os.path.join(folder, parent), exist_ok=True)
+                _make_folder(folder, parent)
                 self._dirs.add(parent)
             self.stats[relpath] = write_atomic(target, data, self.mtime)
         if self.mtime is not None and old.mtime != self.mtime:

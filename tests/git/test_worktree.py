@@ -412,3 +412,19 @@ def test_a_folder_changed_in_the_second_git_read_it_is_read_again(
     expected = [f"releases/1.0/1.0.{attempt + 1}/release.yaml"]
     assert plain(repo, prefix="") == expected
     assert fast(repo, prefix="", need=True) == expected
+
+
+@pytest.mark.parametrize("note", [b"\xff\xfe", b"", b"12:34"])
+def test_a_damaged_checked_note_means_the_checksum_is_checked(
+    registry_repo: Repo, cache: Path, note: bytes
+) -> None:
+    """The ``.ok`` note beside a private index says its checksum passed; a note that is
+    not what relreg wrote (even undecodable) only means checking again."""
+    repo = registry_repo
+    (repo.path / REL / "approvals" / "build-green.yaml").unlink()
+    expected = same(repo)
+    notes = sorted((cache / "git-index").glob("*.ok"))
+    assert notes
+    for path in notes:
+        path.write_bytes(note)
+    assert fast(repo, need=True) == expected

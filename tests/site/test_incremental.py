@@ -171,6 +171,26 @@ def test_files_edited_behind_the_tools_back_are_rebuilt(tmp_path: Path) -> None:
     assert not (site / "releases/3.73.3/index.html").is_symlink()
 
 
+def test_page_folders_replaced_behind_the_tools_back_are_folders_again(tmp_path: Path) -> None:
+    """A page's folder replaced by a file, or by a link to a folder outside the site: the
+    next (in-place) build makes it a folder again and writes nothing through the link."""
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    build_site(reg, site)
+    build_site(reg, tmp_path / "full")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(site / "releases/4.0.0")
+    (site / "releases/4.0.0").write_text("not a folder")
+    shutil.rmtree(site / "releases/3.73.3")
+    (site / "releases/3.73.3").symlink_to(outside, target_is_directory=True)
+    result = build_site(reg, site)
+    assert result.written < result.files / 2  # in place, not a full build
+    assert tree(site) == tree(tmp_path / "full")
+    assert not (site / "releases/3.73.3").is_symlink()
+    assert list(outside.iterdir()) == []
+
+
 def test_the_index_lists_equal_list_releases(tmp_path: Path) -> None:
     reg = copy_registry(tmp_path / "data")
     rejection(reg)
