@@ -63,25 +63,35 @@ class GitState:
 
 
 class PendingState:
-    """``git status`` running in the background while relreg reads files."""
+    """``git status`` running in the background while relreg reads files, and ``git
+    ls-files -v`` for the entries whose work-tree files Git does not look at."""
 
-    def __init__(self, tree: str, prefix: str, proc: subprocess.Popen[bytes]) -> None:
-        self.tree, self.prefix, self.proc = tree, prefix, proc
+    def __init__(self, tree: str, prefix: str, procs: list[subprocess.Popen[bytes]]) -> None:
+        self.tree, self.prefix, self.procs = tree, prefix, procs
 
     def cancel(self) -> None:
         """Stop Git when its answer is no longer needed."""
-        self.proc.kill()
-        self.proc.communicate()
+        for proc in self.procs:
+            proc.kill()
+            proc.communicate()
 
     def result(self) -> GitState | None:
-        """Wait for Git; None when it failed."""
-        out, _ = self.proc.communicate()
-        if self.proc.returncode != 0:
+        """Wait for Git; None when it failed.
+
+        ``dirty`` holds the paths ``git status`` names (a folder, named when it is ignored
+        or holds another repository, ends with "/"), and the files Git is told not to
+        look at (skip-worktree: sparse checkouts; assume-unchanged), whose edits it would
+        never name.
+        """
+        outputs = [proc.communicate()[0] for proc in self.procs]
+        if any(proc.returncode != 0 for proc in self.procs):
             return None
         cut = len(self.prefix) + 1 if self.prefix else 0
-        text = out.decode("utf-8", "replace")
-        dirty = frozenset(item[3:][cut:] for item in text.split("\0") if len(item) > 3)
-        return GitState(self.tree, dirty)
+        status, listed = (out.decode("utf-8", "replace") for out in outputs)
+        dirty = {item[3:][cut:] for item in status.split("\0") if len(item) > 3}
+        # "H <path>": a normal entry; any other tag (S, h, s, M) is not watched as usual
+        dirty.update(item[2:][cut:] for item in listed.split("\0") if item and item[0] != "H")
+        return GitState(self.tree, frozenset(dirty))
 
 
 def start_git_state(root: Path) -> PendingState | None:
@@ -99,11 +109,15 @@ def start_git_state(root: Path) -> PendingState | None:
         return None
     # --no-optional-locks: status must not take .git/index.lock to save its index refresh,
     # both because it runs beside the user's Git and because cancel() may stop it midway.
-    command = ["git", "--no-optional-locks", "status", "--porcelain=v1", "-z"]
-    command += ["--untracked-files=all"]
-    command += ["--ignored=matching", "--no-renames", "--", prefix or "."]
-    proc = subprocess.Popen(command, cwd=top, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    return PendingState(tree, prefix, proc)
+    status = ["git", "--no-optional-locks", "status", "--porcelain=v1", "-z"]
+    status += ["--untracked-files=all"]
+    status += ["--ignored=matching", "--no-renames", "--", prefix or "."]
+    listed = ["git", "--literal-pathspecs", "ls-files", "-v", "-z", "--", prefix or "."]
+    procs = [
+        subprocess.Popen(command, cwd=top, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        for command in (status, listed)
+    ]
+    return PendingState(tree, prefix, procs)
 
 
 def git_state(root: Path) -> GitState | None:

@@ -46,6 +46,24 @@ def group_of(path: str) -> str:
     return "/".join(parts[:3]) if parts[0] == "releases" and len(parts) > 3 else path
 
 
+def _stale_groups(dirty: frozenset[str], groups: Groups) -> set[str]:
+    """The groups the dirty paths touch. Git names a whole folder (with a final "/") when
+    it is ignored or holds another repository: every group inside it is touched, and the
+    folder itself is read again."""
+    stale = set()
+    folders = []
+    for path in dirty:
+        if path.endswith("/"):
+            path = path.rstrip("/")
+            folders.append(path + "/")
+        if path:
+            stale.add(group_of(path))
+    if folders:
+        inside = tuple(folders)
+        stale.update(g for g in groups if g.startswith(inside))
+    return stale
+
+
 def _definitions_key(root: Path) -> str:
     """A hash of registry.yaml and every definition file: a change there voids the cache."""
     digest = hashlib.sha256()
@@ -189,7 +207,7 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
         state = pending.result()
         if state is not None:
             cached: Groups = payload["groups"]
-            stale = {group_of(p) for p in state.dirty}
+            stale = _stale_groups(state.dirty, cached)
             stale |= {g for g, v in cached.items() if v is None}
             fresh = load_registry(SubsetSource(root, stale))
             groups = {g: v for g, v in cached.items() if g not in stale}
@@ -202,7 +220,7 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
     snapshot = _assemble(defs, groups)
     state = pending.result()
     if state is not None:
-        dirty = {group_of(p) for p in state.dirty}
+        dirty = _stale_groups(state.dirty, groups)
         stored = {g: (None if g in dirty else v) for g, v in groups.items()}
         stored.update({g: None for g in dirty if g.startswith("releases/")})
         cache.write(root, {"tree": state.tree, "defs": defs_key, "groups": stored})

@@ -131,7 +131,13 @@ class SubsetSource(DirectorySource):
 
     def __init__(self, root: Path, only: Iterable[str]) -> None:
         super().__init__(root)
-        self.only = sorted(set(only))
+        wanted = set(only)
+        # a path inside another given path is walked with it, never twice
+        self.only = sorted(
+            rel
+            for rel in wanted
+            if not any("/".join(rel.split("/")[:n]) in wanted for n in range(1, rel.count("/") + 1))
+        )
 
     def files(self) -> Iterator[SourceFile]:
         """registry.yaml, milestones/ and every file under the given paths."""

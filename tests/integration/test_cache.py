@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cachekit import DATA, commit, committed_copy
+from cachekit import DATA, commit, committed_copy, git
 
 from registry_lib import cache
 from registry_lib.catalog import IndexedCatalog, RegistryCatalog
@@ -122,3 +122,44 @@ def test_the_code_version_of_caches_covers_every_module() -> None:
         os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
         cache.version_key.cache_clear()
     assert cache.version_key() == key
+
+
+NEW_RELEASE = (
+    "tag: 9.9.0\ncommit: 8de7bbd6903741f5add53cb3aee07080a151b580\n"
+    "creator: ci@example.com\ncreated_at: 2020-01-06T05:11:00Z\n"
+)
+
+
+@pytest.mark.parametrize("hidden", ["ignored", "another repository"])
+def test_folders_git_names_whole_are_read_whole(repo: Path, hidden: str) -> None:
+    """Git names an ignored folder, or one holding another repository, as one path ending
+    in "/": every release folder inside it is read again, once, and none is cached."""
+    release = repo / "releases/9.9/9.9.0/release.yaml"
+    release.parent.mkdir(parents=True)
+    release.write_text(NEW_RELEASE, encoding="utf-8")
+    if hidden == "ignored":
+        (repo.parent / ".gitignore").write_text("data/releases/9.9/\n", encoding="utf-8")
+    else:
+        git(repo / "releases/9.9", "init", "-q")
+    _same_as_uncached(repo)  # fills the cache
+    release.write_text(NEW_RELEASE.replace("tag: 9.9.0", "tag: 9.9.1"), encoding="utf-8")
+    _same_as_uncached(repo)  # the tag no longer matches its folder (RR206)
+    assert any(f.code == "RR206" for f in analyze(repo).findings)
+    shutil.rmtree(repo / "releases/9.9")
+    _same_as_uncached(repo)
+
+
+def test_files_git_is_told_not_to_watch_are_read(repo: Path) -> None:
+    """skip-worktree (sparse checkouts) and assume-unchanged files: Git never names
+    their edits, so they are read again every time."""
+    _same_as_uncached(repo)
+    skipped = repo / "releases/3.74/3.74.0/release.yaml"
+    assumed = next((repo / "releases/4.0").glob("*/approvals/nightly-passed.yaml"))
+    git(repo, "update-index", "--skip-worktree", str(skipped))
+    git(repo, "update-index", "--assume-unchanged", str(assumed))
+    skipped.write_text(skipped.read_text(encoding="utf-8") + "bogus: 1\n", encoding="utf-8")
+    assumed.write_text(assumed.read_text(encoding="utf-8") + "bogus: 2\n", encoding="utf-8")
+    _same_as_uncached(repo)
+    assert len([f for f in analyze(repo).findings if f.code == "RR106"]) == 2
+    skipped.unlink()  # as a sparse checkout leaves it
+    _same_as_uncached(repo)
