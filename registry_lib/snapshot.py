@@ -8,6 +8,8 @@ from it (plus registry.yaml and the definitions, which every rule may use).
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -27,6 +29,7 @@ from .loader import (
     require_registry,
 )
 from .query import Facts, facts_of
+from .recordcache import signature
 from .registry import Registry
 from .rules import check_release, duplicate_tags
 
@@ -156,8 +159,9 @@ def _batches(body: list[SourceFile]) -> list[list[SourceFile]]:
     return out
 
 
-def _stream(root: Path) -> tuple[Registry, Groups]:
-    """Load and check the whole registry batch by batch: the definitions, and every group.
+def _stream(root: Path) -> tuple[Registry, Groups, dict[str, list[str]]]:
+    """Load and check the whole registry batch by batch: the definitions, every group,
+    and the files of each group.
 
     Batches alternate between this process and a forked one, each loading and checking
     whole release folders; only the small per-folder results travel back (marshal).
@@ -166,18 +170,31 @@ def _stream(root: Path) -> tuple[Registry, Groups]:
     files = list(source.files())
     head = _Listed(source, [f for f in files if not f.path.startswith("releases/")])
     body = [f for f in files if f.path.startswith("releases/")]
+    members: dict[str, list[str]] = {}
+    for f in body:
+        members.setdefault(group_of(f.path), []).append(f.path)
     defs = load_registry(head)
     batches = _batches(body)
     groups: Groups = {}
     if len(batches) < 2 or len(body) < PARALLEL_THRESHOLD or not can_fork():
-        return defs, _batches_groups(head, batches)
+        return defs, _batches_groups(head, batches), members
     child = Forked(partial(_batches_groups, head, batches[1::2]))
     try:
         groups = _batches_groups(head, batches[0::2])
         groups.update(child.result())
     finally:
         child.cancel()
-    return defs, groups
+    return defs, groups, members
+
+
+RACY_NS = 2_000_000_000  # files changed this close to a run's start are not cached clean
+Signatures = tuple[tuple[int, int, int, int] | None, ...]
+
+
+def _signatures(root: Path, paths: list[str]) -> Signatures:
+    """Each file's size, modification and change times (ns) and inode; None if gone."""
+    prefix = os.path.join(str(root), "")
+    return tuple(signature(prefix + path) for path in paths)
 
 
 def analyze(root: Path) -> Snapshot:
@@ -198,9 +215,10 @@ def analyze_cached(root: Path) -> Snapshot | None:
 
 def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
     require_registry(root)
+    racy = time.time_ns() - RACY_NS
     pending = cache.start_git_state(root) if cache.enabled() else None
     if pending is None:
-        return None if cached_only else _assemble(*_stream(root))
+        return None if cached_only else _assemble(*_stream(root)[:2])
     defs_key = _definitions_key(root)
     payload = cache.read(root)
     if payload and payload.get("tree") == pending.tree and payload.get("defs") == defs_key:
@@ -209,6 +227,7 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
             cached: Groups = payload["groups"]
             stale = _stale_groups(state.dirty, cached)
             stale |= {g for g, v in cached.items() if v is None}
+            stale |= _restated(root, cached, stale, payload.get("files") or {})
             fresh = load_registry(SubsetSource(root, stale))
             groups = {g: v for g, v in cached.items() if g not in stale}
             groups.update(_groups(fresh))
@@ -216,12 +235,51 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
     elif cached_only:
         pending.cancel()
         return None
-    defs, groups = _stream(root)  # while git status runs
+    defs, groups, members = _stream(root)  # while git status runs
     snapshot = _assemble(defs, groups)
     state = pending.result()
     if state is not None:
         dirty = _stale_groups(state.dirty, groups)
         stored = {g: (None if g in dirty else v) for g, v in groups.items()}
         stored.update({g: None for g in dirty if g.startswith("releases/")})
-        cache.write(root, {"tree": state.tree, "defs": defs_key, "groups": stored})
+        files = {}
+        for group, value in stored.items():
+            paths = members.get(group, [])
+            sigs = _signatures(root, paths)
+            if value is None or any(s is None or max(s[1], s[2]) >= racy for s in sigs):
+                stored[group] = None  # changed while (or just before) this run read it
+            else:
+                files[group] = (paths, sigs)
+        payload = {"tree": state.tree, "defs": defs_key, "groups": stored, "files": files}
+        cache.write(root, payload)
     return snapshot
+
+
+def _restated(root: Path, cached: Groups, stale: set[str], files: dict[str, Any]) -> set[str]:
+    """Cached groups whose files' stat changed although Git did not name them.
+
+    Git compares file times to the second unless built with USE_NSEC, so an edit keeping the
+    size, putting the modification time back and landing in the second Git last looked is
+    invisible to it; the change time, to the nanosecond, is not. Costs one ``lstat`` a
+    file.
+    """
+    out = set()
+    prefix = os.path.join(str(root), "")
+    lstat = os.lstat
+    for group, value in cached.items():
+        if value is None or group in stale:
+            continue
+        paths, sigs = files.get(group) or ((), (None,))
+        if len(paths) != len(sigs):
+            out.add(group)
+            continue
+        for path, sig in zip(paths, sigs, strict=True):
+            try:
+                st = lstat(prefix + path)
+            except OSError:
+                out.add(group)
+                break
+            if sig != (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
+                out.add(group)
+                break
+    return out

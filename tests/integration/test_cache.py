@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cachekit import DATA, commit, committed_copy, git
 
-from registry_lib import cache
+from registry_lib import cache, snapshot
 from registry_lib.catalog import IndexedCatalog, RegistryCatalog
 from registry_lib.loader import load_directory
 from registry_lib.query import Filters
@@ -163,3 +163,55 @@ def test_files_git_is_told_not_to_watch_are_read(repo: Path) -> None:
     assert len([f for f in analyze(repo).findings if f.code == "RR106"]) == 2
     skipped.unlink()  # as a sparse checkout leaves it
     _same_as_uncached(repo)
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by the fixture count as settled (not changed just before the run)."""
+    monkeypatch.setattr(snapshot, "RACY_NS", -60_000_000_000)
+
+
+def test_an_edit_git_does_not_name_is_seen_by_its_stat(
+    repo: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Git compares file times to the second: an edit keeping the size, with the time put
+    back, in the second Git last looked, is one it does not name. Here Git is made blind
+    to it outright; the change time (ns) in each cached folder's signatures still shows."""
+    _same_as_uncached(repo)
+    release = repo / "releases/3.74/3.74.0/release.yaml"
+    text = release.read_text(encoding="utf-8")
+    before = release.stat()
+    release.write_text(text.replace("creator:", "creatxr:"), encoding="utf-8")
+    os.utime(release, ns=(before.st_atime_ns, before.st_mtime_ns))
+    blind = cache.PendingState.result
+
+    def result(self: cache.PendingState) -> cache.GitState | None:
+        state = blind(self)
+        assert state is not None
+        return cache.GitState(state.tree, state.dirty - {"releases/3.74/3.74.0/release.yaml"})
+
+    monkeypatch.setattr(cache.PendingState, "result", result)
+    _same_as_uncached(repo)
+    assert any(f.code == "RR106" for f in analyze(repo).findings)
+
+
+def test_a_file_changed_while_the_cache_is_filled_is_not_cached_clean(
+    repo: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = repo / "releases/3.74/3.74.0/release.yaml"
+    text = release.read_text(encoding="utf-8")
+    start = cache.start_git_state
+
+    def start_then_edit(root: Path) -> cache.PendingState | None:
+        pending = start(root)
+        assert pending is not None
+        pending.procs[0].wait()  # git status has looked at every file: it is clean
+        release.write_text(text + "bogus: 1\n", encoding="utf-8")  # a save lands now
+        return pending
+
+    monkeypatch.setattr(cache, "start_git_state", start_then_edit)
+    assert any(f.code == "RR106" for f in analyze(repo).findings)  # fills the cache
+    monkeypatch.setattr(cache, "start_git_state", start)
+    release.write_text(text, encoding="utf-8")  # back to HEAD's content
+    _same_as_uncached(repo)
+    assert not any(f.code == "RR106" for f in analyze(repo).findings)
