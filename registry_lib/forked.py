@@ -77,13 +77,9 @@ class Forked:
 
     def cancel(self) -> None:
         """Stop the child when its result is no longer needed (a no-op after ``result``)."""
-        if self.pid is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.read_fd)
-        self.pid = None
+        if self.pid is not None:
+            _reap(self.pid, self.read_fd, kill=True)
+            self.pid = None
 
 
 class Chunks:
@@ -256,14 +252,18 @@ class Streamed:
 
     def cancel(self) -> None:
         """Stop the child (if still running) and release the pipe."""
-        if self.pid is None:
-            return
-        if not self._ended:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.read_fd)
-        self.pid = None
+        if self.pid is not None:
+            _reap(self.pid, self.read_fd, kill=not self._ended)
+            self.pid = None
+
+
+def _reap(pid: int, read_fd: int, kill: bool) -> None:
+    """Wait for a child (killed first when its work is not wanted) and close its pipe."""
+    if kill:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(read_fd)
 
 
 class _Outbox:
