@@ -10,7 +10,6 @@ do meanwhile, e.g. a build checks the registry's rules while it sorts and prepar
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import marshal
 import os
 import select
@@ -158,9 +157,7 @@ class Streamed:
 
     def __init__(self, fn: Callable[[Callable[[Any], None]], None]) -> None:
         read_fd, write_fd = os.pipe()
-        if hasattr(fcntl, "F_SETPIPE_SZ"):
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, self.PIPE_SIZE)
+        _widen(write_fd, self.PIPE_SIZE)
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read_fd)
@@ -255,6 +252,17 @@ class Streamed:
         if self.pid is not None:
             _reap(self.pid, self.read_fd, kill=not self._ended)
             self.pid = None
+
+
+def _widen(fd: int, size: int) -> None:
+    """Make a pipe hold ``size`` bytes where the system allows it (Linux)."""
+    try:
+        import fcntl  # POSIX only: relreg also runs where it is missing, in one process
+    except ImportError:
+        return
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
 
 
 def _reap(pid: int, read_fd: int, kill: bool) -> None:
