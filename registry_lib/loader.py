@@ -23,12 +23,14 @@ from .prefetch import Prefetch
 from .recordcache import RecordCache, signature
 from .registry import Loaded, Registry, ReleaseEntry
 from .sources import (
+    PARSE_CHUNK,
     DirectorySource,
     FileSource,
     Parsed,
     Place,
     SourceFile,
     SubsetSource,
+    parse_chunks,
     parse_file,
     place_of,
 )
@@ -77,7 +79,6 @@ def load_file(source: FileSource, path: str, model: type[R]) -> tuple[Loaded[R],
 
 # Below this many files a second process costs more than it saves.
 PARALLEL_THRESHOLD = 3000
-PARSE_CHUNK = 64  # files a process takes at a time
 
 
 def load_files(
@@ -97,7 +98,7 @@ def load_files(
     paths = [path for path, _ in jobs]
     chunks = Chunks(len(jobs), size=PARSE_CHUNK)
     try:
-        child = Streamed(partial(_parse_chunks, source, paths, chunks))
+        child = Streamed(partial(parse_chunks, source, paths, chunks))
         return _load_shared(source, jobs, child, chunks)
     finally:
         chunks.close()
@@ -135,14 +136,6 @@ def _load_shared(
     if None in out:
         raise RelregError("internal error: a file was neither parsed here nor by the worker")
     return out  # type: ignore[return-value]  # every slot is filled
-
-
-def _parse_chunks(
-    source: FileSource, paths: list[str], chunks: Chunks, send: Callable[[Any], None]
-) -> None:
-    """The worker: parse each chunk it takes and send (first index, parsed files)."""
-    while (taken := chunks.take()) is not None:
-        send((taken.start, [parse_file(source, paths[i]) for i in taken]))
 
 
 MODELS: dict[str, type[Record]] = {

@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .forked import Chunks, Streamed, can_fork
-from .sources import DirectorySource, SourceFile, parse_file, place_of
-
-CHUNK = 64  # files parsed and sent at a time
+from .sources import PARSE_CHUNK, DirectorySource, SourceFile, parse_chunks, place_of
 
 
 class Prefetch:
@@ -44,7 +42,7 @@ class Prefetch:
         """Every file of the registry, as ``DirectorySource.files`` gives them (waiting
         for the walk; call once, before anything else)."""
         listed, items = self.child.next()
-        self.chunks.plan(items, CHUNK)
+        self.chunks.plan(items, PARSE_CHUNK)
         return [SourceFile(path, symlink) for path, symlink in listed]
 
     def cancel(self) -> None:
@@ -64,7 +62,6 @@ def _read(root: Path, chunks: Chunks, send: Callable[[Any], None]) -> None:
     source = DirectorySource(root)
     files = list(source.files())
     paths = [f.path for f in files if not f.symlink and place_of(f.path) is not None]
-    chunks.fill(len(paths), CHUNK)
+    chunks.fill(len(paths), PARSE_CHUNK)
     send(([(f.path, f.symlink) for f in files], len(paths)))
-    while (taken := chunks.take()) is not None:
-        send((taken.start, [parse_file(source, paths[i]) for i in taken]))
+    parse_chunks(source, paths, chunks, send)

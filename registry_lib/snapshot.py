@@ -191,9 +191,9 @@ RACY_NS = 2_000_000_000  # files changed this close to a run's start are not cac
 Signatures = tuple[tuple[int, int, int, int] | None, ...]
 
 
-def _signatures(root: Path, paths: list[str]) -> Signatures:
-    """Each file's size, modification and change times (ns) and inode; None if gone."""
-    prefix = os.path.join(str(root), "")
+def _signatures(prefix: str, paths: list[str]) -> Signatures:
+    """Each file's ``recordcache.signature`` (size, modification and change times in ns,
+    inode; None if gone); ``prefix`` is the registry folder with a final separator."""
     return tuple(signature(prefix + path) for path in paths)
 
 
@@ -243,10 +243,13 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
         stored = {g: (None if g in dirty else v) for g, v in groups.items()}
         stored.update({g: None for g in dirty if g.startswith("releases/")})
         files = {}
+        prefix = os.path.join(str(root), "")
         for group, value in stored.items():
+            if value is None:
+                continue
             paths = members.get(group, [])
-            sigs = _signatures(root, paths)
-            if value is None or any(s is None or max(s[1], s[2]) >= racy for s in sigs):
+            sigs = _signatures(prefix, paths)
+            if any(s is None or max(s[1], s[2]) >= racy for s in sigs):
                 stored[group] = None  # changed while (or just before) this run read it
             else:
                 files[group] = (paths, sigs)
@@ -265,21 +268,13 @@ def _restated(root: Path, cached: Groups, stale: set[str], files: dict[str, Any]
     """
     out = set()
     prefix = os.path.join(str(root), "")
-    lstat = os.lstat
     for group, value in cached.items():
         if value is None or group in stale:
             continue
         paths, sigs = files.get(group) or ((), (None,))
-        if len(paths) != len(sigs):
+        if len(paths) != len(sigs) or any(
+            sig is None or signature(prefix + path) != sig
+            for path, sig in zip(paths, sigs, strict=True)
+        ):
             out.add(group)
-            continue
-        for path, sig in zip(paths, sigs, strict=True):
-            try:
-                st = lstat(prefix + path)
-            except OSError:
-                out.add(group)
-                break
-            if sig != (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
-                out.add(group)
-                break
     return out

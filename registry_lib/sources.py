@@ -9,12 +9,15 @@ pydantic, so they live apart from the models.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .yamlio import MAX_BYTES, parse
+
+if TYPE_CHECKING:
+    from .forked import Chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +168,15 @@ def parse_file(source: FileSource, path: str) -> Parsed:
         return None, {}, [("RR100", f"cannot read the file: {exc.strerror}", None)]
     doc = parse(raw)
     return doc.data, doc.lines, [(p.code, p.message, p.line) for p in doc.problems]
+
+
+PARSE_CHUNK = 64  # files a process parses at a time when two share the parsing
+
+
+def parse_chunks(
+    source: FileSource, paths: list[str], chunks: Chunks, send: Callable[[Any], None]
+) -> None:
+    """A parsing worker: parse each chunk of ``paths`` it takes from ``chunks`` and send
+    (index of the first, parsed files)."""
+    while (taken := chunks.take()) is not None:
+        send((taken.start, [parse_file(source, paths[i]) for i in taken]))

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from benchmarks.generate import generate
-from registry_lib import loader, prefetch, recordcache
+from registry_lib import loader, prefetch, recordcache, sources
 from registry_lib.cli import main
 from registry_lib.errors import RelregError
 from registry_lib.forked import Streamed
@@ -75,14 +75,14 @@ def test_parallel_load_equals_one_process(registry: Path, monkeypatch: pytest.Mo
 def test_a_worker_that_dies_fails_the_load(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 1)
     parent = os.getpid()
-    real_parse = loader.parse_file
+    real_parse = sources.parse_file
 
     def parse_file(source: Any, path: str) -> Any:
         if os.getpid() != parent:
             os._exit(1)  # the worker dies mid-way
         return real_parse(source, path)
 
-    monkeypatch.setattr(loader, "parse_file", parse_file)
+    monkeypatch.setattr(sources, "parse_file", parse_file)  # the worker's parser
     with pytest.raises(RelregError, match="a worker process died"):
         load_registry(DirectorySource(registry))
 
@@ -139,7 +139,7 @@ def test_a_read_ahead_child_that_dies_fails_the_load(
     def parse_file(source: Any, path: str) -> Any:
         os._exit(1)
 
-    monkeypatch.setattr(prefetch, "parse_file", parse_file)
+    monkeypatch.setattr(sources, "parse_file", parse_file)
     early = prefetch.start(registry)
     with pytest.raises(RelregError, match="a worker process died"):
         load_directory(registry, prefetched=early)
