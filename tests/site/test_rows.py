@@ -8,11 +8,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
 from pagekit import DATA, EVIL
 
 from registry_lib.loader import load_directory
 from registry_lib.site.context import SiteOptions
-from registry_lib.site.htmlparts import milestone_rows, release_rows
+from registry_lib.site.htmlparts import _e, milestone_rows, release_rows
 from registry_lib.site.pages import page_files
 from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env
 from registry_lib.site.views import ReleaseView, gather
@@ -101,3 +104,12 @@ def test_rows_escape_like_the_template() -> None:
     made = str(milestone_rows("<root>/", releases, "m&1")) + "\n"
     assert made == milestone_reference("<root>/", releases, "m&1")
     assert EVIL not in made
+
+
+@given(st.one_of(st.text(), st.text(alphabet="&<>\"'ab"), st.integers(), st.none()))
+def test_escaping_equals_markupsafe(value: object) -> None:
+    assert _e(value) == str(escape(value))
+
+
+def test_markup_is_not_escaped_twice() -> None:
+    assert _e(Markup("<b>&amp;")) == "<b>&amp;"
