@@ -63,9 +63,14 @@ class Writer:
     stats: dict[str, Signature] = field(default_factory=dict, repr=False)
     manifest_digest: str = ""  # the SHA-256 of the manifest this build wrote
     _dirs: set[str] = field(default_factory=set, repr=False)
+    file_mode: int = field(init=False, repr=False)  # what a fresh build's files get
+    dir_mode: int = field(init=False, repr=False)
+    # previous folders (relative paths) found to be real folders with a fresh build's mode
+    _real: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.new = Manifest(self.mtime, {}, {}, {})
+        self.file_mode, self.dir_mode = fresh_modes()
 
     def _target(self, relpath: str) -> str:
         safe_relpath(self.staging, relpath)
@@ -92,6 +97,8 @@ class Writer:
             return None
         if old.mtime is not None and int(st.st_mtime) != old.mtime:
             return None
+        if st.st_mode & 0o7777 != self.file_mode or not self._in_real_folders(relpath):
+            return None  # a web server may not read it, or it sits behind a symbolic link
         sig = signature(st)
         trusted = self.trusted
         if self.verify or trusted is None or trusted.get(relpath) != sig:
@@ -102,6 +109,27 @@ class Writer:
             except OSError:
                 return None
         return sig
+
+    def _in_real_folders(self, relpath: str) -> bool:
+        """True when every folder above ``relpath`` in the previous build is a real folder
+        (not a symbolic link, which ``lstat`` of the file itself would follow) with the
+        mode a fresh build gives; each folder is looked at once."""
+        real = self._real
+        parent = relpath.rpartition("/")[0]
+        if not parent:
+            return True
+        found = real.get(parent)
+        if found is None:
+            try:
+                mode = os.lstat(os.path.join(self.previous, parent)).st_mode
+            except OSError:
+                mode = 0
+            found = real[parent] = (
+                stat.S_ISDIR(mode)
+                and mode & 0o7777 == self.dir_mode
+                and self._in_real_folders(parent)
+            )
+        return found
 
     def _link(self, relpath: str, sig: Signature) -> bool:
         """Take the previous file (of signature ``sig``) into this build."""
@@ -191,21 +219,52 @@ def _write_file(path: str, mode: int, data: Data, mtime: int | None) -> Signatur
         os.close(fd)
 
 
-def _make_folder(root: str, relpath: str) -> None:
-    """Make ``relpath`` a real folder inside ``root``. Whatever stands in the way, a file
-    or a symbolic link put there behind the build's back, is removed: writing through a
-    link would write outside the site."""
+def fresh_modes() -> tuple[int, int]:
+    """The modes of the files and folders a build creates (0644 and 0755 less the umask)."""
+    umask = os.umask(0)  # reading the umask means setting it; nothing runs in between
+    os.umask(umask)
+    return 0o644 & ~umask, 0o777 & ~umask
+
+
+def _make_folder(root: str, relpath: str, mode: int) -> None:
+    """Make ``relpath`` a real folder of ``mode`` inside ``root``. Whatever stands in the
+    way, a file or a symbolic link put there behind the build's back, is removed: writing
+    through a link would write outside the site."""
     path = root
     for part in relpath.split("/"):
         path = os.path.join(path, part)
         try:
-            mode = os.lstat(path).st_mode
+            found = os.lstat(path).st_mode
         except FileNotFoundError:
             os.mkdir(path)
             continue
-        if not stat.S_ISDIR(mode):
+        if not stat.S_ISDIR(found):
             os.unlink(path)
             os.mkdir(path)
+        elif found & 0o7777 != mode:
+            os.chmod(path, mode)
+
+
+def _remove(root: str, relpath: str) -> None:
+    """Delete ``relpath`` inside ``root``, never through a symbolic link: where a folder
+    on the way is a link (or a file), that is deleted instead, and what it held with it."""
+    path = root
+    parts = relpath.split("/")
+    for part in parts[:-1]:
+        path = os.path.join(path, part)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return
+        if not stat.S_ISDIR(mode):
+            os.unlink(path)
+            return
+    path = os.path.join(path, parts[-1])
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def write_atomic(target: str, data: Data, mtime: int | None) -> Signature:
@@ -214,7 +273,9 @@ def write_atomic(target: str, data: Data, mtime: int | None) -> Signature:
     if os.path.isdir(target) and not os.path.islink(target):
         shutil.rmtree(target)  # a folder where a file belongs: edited behind our back
     temp = target + TEMP_SUFFIX
-    _write_file(temp, os.O_TRUNC, data, mtime)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temp)  # a leftover, or a link planted there: never written through
+    _write_file(temp, os.O_EXCL, data, mtime)
     os.replace(temp, target)
     return signature(os.lstat(target))  # the rename moved the change time
 
@@ -248,14 +309,11 @@ class InPlaceWriter(Writer):
         assert old is not None
         folder = str(self.staging)
         write_atomic(os.path.join(folder, MANIFEST), INCOMPLETE, None)
+        if os.lstat(folder).st_mode & 0o7777 != 0o755:
+            os.chmod(folder, 0o755)  # as a build made aside leaves it: a web server reads it
         gone = sorted(set(old.sha256) - set(self.new.sha256))
         for relpath in gone:
-            target = os.path.join(folder, relpath)
-            if os.path.isdir(target) and not os.path.islink(target):
-                shutil.rmtree(target)
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(target)
+            _remove(folder, relpath)
         for parent in sorted({p for r in gone if (p := r.rpartition("/")[0])}, reverse=True):
             while parent:  # remove folders left empty, deepest first
                 try:
@@ -267,7 +325,7 @@ class InPlaceWriter(Writer):
             target = os.path.join(folder, relpath)
             parent = relpath.rpartition("/")[0]
             if parent and parent not in self._dirs:
-                _make_folder(folder, parent)
+                _make_folder(folder, parent, self.dir_mode)
                 self._dirs.add(parent)
             self.stats[relpath] = write_atomic(target, data, self.mtime)
         if self.mtime is not None and old.mtime != self.mtime:
@@ -343,60 +401,6 @@ def _check_shared(
             if job.deferred:
                 keys.append((i, job.key))  # type: ignore[arg-type]
     return keys, found
-
-
-def write_site(writer: Writer, jobs: dict[str, Job], progress: Progress | None) -> None:
-    """Every job in path order, then the manifest.
-
-    A full build of many files makes and writes every other file in a forked process
-    (see ``_write_forked``); an in-place build holds its few changed files in memory and
-    writes them in ``finish``, so it stays in one process.
-    """
-    items = sorted(jobs.items())
-    if len(items) >= PARALLEL_MIN and not isinstance(writer, InPlaceWriter) and can_fork():
-        _write_forked(writer, items, progress)
-    else:
-        _write_items(writer, items, progress, len(items))
-    writer.finish()
-
-
-def _write_items(
-    writer: Writer, items: list[tuple[str, Job]], progress: Progress | None, total: int
-) -> None:
-    step = max(1, total // len(items)) if items else 1
-    for done, (relpath, job) in enumerate(items, start=1):
-        writer.put(relpath, job)
-        if progress is not None:
-            progress(min(done * step, total), total)
-
-
-def _write_forked(writer: Writer, items: list[tuple[str, Job]], progress: Progress | None) -> None:
-    """Make and write the files in two processes; merge what the forked child wrote.
-
-    Rendering is CPU-bound Python, so the second core needs a second process; fork
-    shares the loaded registry and the page makers for free, and each process writes its
-    own files into the staging folder. Each takes the next chunk of files whenever it is
-    free (``forked.Chunks``), so both end together however the files' costs fall. The
-    child sends back its manifest entries (``forked.Forked``); an error in either process
-    fails the build.
-    """
-    chunks = Chunks(len(items), size=CHUNK_FILES)
-    try:
-        child = Forked(partial(_write_shared, writer, items, chunks, None))
-        try:
-            _write_shared(writer, items, chunks, progress)
-            sha256, sizes, inputs, stats, (reused, linked, written) = child.result()
-        finally:
-            child.cancel()
-    finally:
-        chunks.close()
-    writer.stats.update(stats)
-    writer.new.sha256.update(sha256)
-    writer.new.sizes.update(sizes)
-    writer.new.inputs.update(inputs)
-    writer.reused += reused
-    writer.linked += linked
-    writer.written += written
 
 
 def write_site(writer: Writer, jobs: dict[str, Job], progress: Progress | None) -> None:
