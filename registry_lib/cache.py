@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import GitError
 from .gitutil import git
+from .regularfile import read_regular
 
 FORMAT = 1
 
@@ -150,7 +151,7 @@ def write(root: Path, payload: dict[str, Any]) -> None:
 def read_file(target: Path) -> dict[str, Any] | None:
     """A payload written by ``write_file``, or None when missing, damaged or from other code."""
     try:
-        blob = target.read_bytes()
+        blob = read_regular(target)
     except OSError:
         return None
     checksum, body = blob[:32], blob[32:]

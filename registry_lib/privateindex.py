@@ -15,6 +15,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from .regularfile import open_regular, read_regular
+
 # Settings for the private index only: keep it one plain file with a checksum, and let
 # Git save its untracked cache (for every file: the plain answer lists each one).
 CONFIG = [
@@ -41,10 +43,10 @@ def _stat_key(st: os.stat_result) -> str:
 def read_unchecked(private: Path) -> tuple[bytes | None, str]:
     """The private index's bytes when they need checking (None: checked as they are now),
     and the file's stat key; raises OSError when it is missing."""
-    with open(private, "rb") as fh:
+    with open_regular(private) as fh:
         key = _stat_key(os.fstat(fh.fileno()))
         try:
-            if private.with_suffix(".ok").read_bytes() == key.encode():
+            if read_regular(private.with_suffix(".ok")) == key.encode():
                 return None, key
         except OSError:
             pass  # no note (or an unreadable one): the checksum is checked
@@ -107,7 +109,7 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
             written_ns = previous.stat().st_mtime_ns
             content, _ = read_unchecked(previous)
             if content is None:
-                content = previous.read_bytes()
+                content = read_regular(previous)
             elif not intact(content, algorithm(head)):
                 raise OSError("damaged")
             source = content
@@ -121,7 +123,7 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
                 seen.touch()  # the next run here makes it
                 return False
             written_ns = user_index.stat().st_mtime_ns
-            source = user_index.read_bytes()
+            source = read_regular(user_index)
         except OSError:
             return False
     tmp = private.with_name(f"{private.stem}.{os.getpid()}.tmp")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RelregError
+from ..regularfile import read_regular
 from .index import _STR, dumps_indented
 
 MANIFEST = ".relreg-manifest.json"
@@ -79,7 +80,7 @@ def _section(name: str, mapping: Mapping[str, str | int]) -> Iterator[bytes]:
 def read_manifest(out: Path) -> Manifest | None:
     """The previous build's manifest, or None when it is missing or not trustworthy."""
     try:
-        blob = (out / MANIFEST).read_bytes()
+        blob = read_regular(out / MANIFEST)
         doc = json.loads(blob)
     except (OSError, ValueError):
         return None

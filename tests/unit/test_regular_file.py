@@ -1,0 +1,94 @@
+"""Files relreg keeps for itself are read only when they are regular files: a named pipe
+put under such a name counts as missing instead of blocking the command forever."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from registry_lib import cache, privateindex
+from registry_lib.regularfile import read_regular
+from registry_lib.site.manifest import MANIFEST, read_manifest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def finishes(fn: Callable[[], Any]) -> Any:
+    """``fn()``'s result; fails (instead of hanging the suite) if it blocks."""
+    result: list[Any] = []
+    worker = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "blocked on a named pipe"
+    return result[0]
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+    return path
+
+
+def test_read_regular_refuses_a_named_pipe_and_a_folder(fifo: Path, tmp_path: Path) -> None:
+    def attempt(path: Path) -> str:
+        try:
+            read_regular(path)
+        except OSError as exc:
+            return str(exc)
+        return "read"
+
+    assert "not a regular file" in finishes(lambda: attempt(fifo))
+    assert attempt(tmp_path) != "read"
+    (tmp_path / "file").write_bytes(b"data")
+    assert read_regular(tmp_path / "file") == b"data"
+
+
+def test_cache_readers_take_a_named_pipe_for_a_missing_file(fifo: Path, tmp_path: Path) -> None:
+    assert finishes(lambda: cache.read_file(fifo)) is None
+    out = tmp_path / "site"
+    out.mkdir()
+    os.mkfifo(out / MANIFEST)
+    assert finishes(lambda: read_manifest(out)) is None
+
+    def private_index() -> str:
+        try:
+            privateindex.read_unchecked(fifo)
+        except OSError:
+            return "missing"
+        return "read"
+
+    assert finishes(private_index) == "missing"
+
+
+def test_a_build_with_a_named_pipe_for_its_record_cache_finishes(tmp_path: Path) -> None:
+    env = {**os.environ, "RELREG_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    env.pop("RELREG_NO_CACHE", None)
+    command = [sys.executable, "-m", "registry_lib", "--registry", str(ROOT / "data"), "build"]
+
+    def build(out: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, "--out", str(tmp_path / out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert build("site").returncode == 0
+    assert build("site").returncode == 0  # fills the record cache
+    records = list((tmp_path / "cache" / "records").iterdir())
+    assert records
+    for path in records:
+        path.unlink()
+        os.mkfifo(path)
+    again = build("site")
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr
