@@ -2,7 +2,7 @@
 code files whose content can change what a page looks like.
 
 A page's fingerprint is the SHA-256 of the JSON of everything its template can see, plus
-the engine's (relreg's version, its site code and every template file on the search
+the engine's (relreg's version, its code and every template file on the search
 path): same fingerprint, same bytes.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -18,7 +19,7 @@ from typing import Any
 
 from .templating import search_path
 
-_SITE_CODE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # all of relreg's code: pages use more than site/
 
 
 class Deferred:
@@ -51,9 +52,25 @@ def fingerprint(inputs: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _folder_digest(folder: Path, pattern: str) -> str:
+def _folder_digest(folder: Path, suffix: str = "") -> str:
+    """The SHA-256 of every file (ending in ``suffix``) below ``folder``, names included.
+
+    Linked folders are followed, as Jinja follows them when it loads a template (a
+    template folder may link a shared one); each real folder is read once.
+    """
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob(pattern)):
+    files = []
+    seen: set[tuple[int, int]] = set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        st = os.stat(top)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []  # a link back up the tree
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        files += [os.path.join(top, n) for n in names if n.endswith(suffix)]
+    for name in sorted(files, key=lambda f: Path(f).relative_to(folder).as_posix()):
+        path = Path(name)
         if path.is_file():
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
@@ -62,19 +79,20 @@ def _folder_digest(folder: Path, pattern: str) -> str:
 
 @cache
 def code_digest() -> str:
-    """relreg's version and the digest of its site code."""
+    """relreg's version and the digest of its code (every module: pages use more than
+    ``site/``, e.g. the YAML of "propose approval" links)."""
     try:
         release = version("relreg")
     except PackageNotFoundError:
         release = "unknown"
-    return release + ":" + _folder_digest(_SITE_CODE, "*.py")
+    return release + ":" + _folder_digest(_PACKAGE, ".py")
 
 
 def engine_fingerprint(templates: Path | None) -> str:
-    """What renders the pages: relreg's version and site code, and the template files."""
+    """What renders the pages: relreg's version and code, and the template files."""
     return fingerprint(
         {
             "code": code_digest(),
-            "templates": [[str(p), _folder_digest(p, "*")] for p in search_path(templates)],
+            "templates": [[str(p), _folder_digest(p)] for p in search_path(templates)],
         }
     )

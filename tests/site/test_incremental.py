@@ -379,6 +379,30 @@ def test_when_most_pages_change_the_build_is_made_aside(
     assert tree(site) == tree(tmp_path / "full2")
 
 
+def test_a_template_in_a_linked_folder_counts_in_the_fingerprints(tmp_path: Path) -> None:
+    """Jinja follows a linked folder of the templates; so must the pages' fingerprints,
+    or an edit there would leave every page as it was (a link back up is read once)."""
+    reg = copy_registry(tmp_path / "data")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "foot.html").write_text("Footer v1\n")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "parts").symlink_to(shared, target_is_directory=True)
+    (shared / "loop").symlink_to(templates, target_is_directory=True)
+    (templates / "release.html").write_text(
+        '{% extends "!default/release.html" %}'
+        '{% block footer %}{% include "parts/foot.html" %}{% endblock %}\n'
+    )
+    site = tmp_path / "site"
+    build_site(reg, site, templates=templates)
+    (shared / "foot.html").write_text("Footer v2\n")
+    build_site(reg, site, templates=templates)
+    build_site(reg, tmp_path / "full", templates=templates)
+    assert tree(site) == tree(tmp_path / "full")
+    assert b"Footer v2" in (site / "releases/4.0.0/index.html").read_bytes()
+
+
 def test_a_build_leaves_nothing_of_the_registry_to_the_cyclic_collector(tmp_path: Path) -> None:
     # A reference cycle through the registry once left the whole of it (83,000 objects at
     # 10,000 releases) for the collector after every build; reference counting frees it.
