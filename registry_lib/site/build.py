@@ -35,7 +35,7 @@ from .feed import feed_jobs
 from .fingerprint import Key
 from .index import SiteIndex, build_index
 from .manifest import MANIFEST, Manifest, read_manifest
-from .output import InPlaceWriter, Progress, Writer, check_previous, swap_in, write_site
+from .output import InPlaceWriter, Progress, Writer, swap_in, write_site
 from .pages import Job
 from .textcache import load_texts, save_texts
 
@@ -318,20 +318,15 @@ def _build_site(
     old = read_manifest(out) if out.is_dir() else None
     trusted = outputstat.load(out, old.digest) if old is not None else None
     writer: Writer
-    checked = None
-    if old is not None:
-        # Every fingerprint and every previous file that can stay, found on both cores
-        writer = InPlaceWriter(out, out, old, mtime, verify, trusted)
-        check_previous(writer, jobs)
-        checked = writer.checked
     if old is not None and few_changes(jobs, old):
         # A trusted previous build: make everything into memory, then change in place
         # only the files that differ (see output.InPlaceWriter).
+        writer = InPlaceWriter(out, out, old, mtime, verify, trusted)
         write_site(writer, jobs, progress)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        writer = Writer(staging, out, old, mtime, verify, trusted, checked)
+        writer = Writer(staging, out, old, mtime, verify, trusted)
         try:
             write_site(writer, jobs, progress)
             staging.chmod(0o755)  # mkdtemp makes it 0700; a web server must read it

@@ -54,8 +54,6 @@ class Writer:
     mtime: int | None
     verify: bool = False
     trusted: dict[str, Signature] | None = None
-    # the previous files found to stay (``check_previous``); None: each is checked in put
-    checked: dict[str, Signature] | None = None
     reused: int = 0  # linked without being made
     linked: int = 0  # made, found unchanged, linked
     written: int = 0
@@ -133,16 +131,9 @@ class Writer:
 
     def _link(self, relpath: str, sig: Signature) -> bool:
         """Take the previous file (of signature ``sig``) into this build."""
-        source = os.path.join(self.previous, relpath)
-        if self.checked is not None:  # checked a while ago (check_previous): still so?
-            try:
-                if signature(os.lstat(source)) != sig:
-                    return False
-            except OSError:
-                return False
         target = self._target(relpath)
         try:
-            os.link(source, target)
+            os.link(os.path.join(self.previous, relpath), target)
         except OSError:
             return False  # e.g. a file system without hard links: write instead
         if self.mtime is not None and self.old is not None and self.old.mtime != self.mtime:
@@ -155,10 +146,7 @@ class Writer:
         old = self.old
         key = job.key  # computed here when deferred (fingerprint.Deferred)
         same_inputs = key is not None and old is not None and old.inputs.get(relpath) == key
-        sig = None
-        if same_inputs:
-            checked = self.checked
-            sig = self._previous_ok(relpath) if checked is None else checked.get(relpath)
+        sig = self._previous_ok(relpath) if same_inputs else None
         if sig is not None and self._link(relpath, sig):
             assert old is not None
             self._record(relpath, key, old.sha256[relpath], old.sizes[relpath])
@@ -340,67 +328,6 @@ class InPlaceWriter(Writer):
 
 # Below this many files a second process costs more than it saves.
 PARALLEL_MIN = 2000
-
-
-def check_previous(writer: Writer, jobs: dict[str, Job]) -> None:
-    """Compute every file's input fingerprint and find the previous files that can stay,
-    on both cores; the latter go to ``writer.checked``.
-
-    A rebuild compares every fingerprint with the old manifest before it writes (to
-    choose between updating in place and building aside) and checks each file whose
-    inputs are unchanged (``_previous_ok``: its stat, or its SHA-256). Both are per-file
-    Python, most of a rebuild after a small change (0.4 s of 2 s at 10,000 releases):
-    a forked child takes chunks of files as the parent does and sends back its
-    fingerprints and findings.
-    """
-    items = list(jobs.items())
-    checked: dict[str, Signature] = {}
-    if len(items) >= PARALLEL_MIN and can_fork():
-        chunks = Chunks(len(items), size=CHUNK_FILES * 4)
-        try:
-            child = Forked(partial(_check_shared, writer, items, chunks))
-            try:
-                _check_shared(writer, items, chunks, checked)
-                keys, found = child.result()
-            finally:
-                child.cancel()
-        finally:
-            chunks.close()
-        for i, key in keys:
-            items[i][1].settle(key)
-        checked.update(found)
-    else:
-        for relpath, job in items:
-            _check_one(writer, relpath, job, checked)
-    writer.checked = checked
-
-
-def _check_one(writer: Writer, relpath: str, job: Job, checked: dict[str, Signature]) -> None:
-    key = job.key
-    old = writer.old
-    if key is not None and old is not None and old.inputs.get(relpath) == key:
-        sig = writer._previous_ok(relpath)
-        if sig is not None:
-            checked[relpath] = sig
-
-
-def _check_shared(
-    writer: Writer,
-    items: list[tuple[str, Job]],
-    chunks: Chunks,
-    checked: dict[str, Signature] | None = None,
-) -> tuple[list[tuple[int, str]], dict[str, Signature]]:
-    """Check chunks of ``items`` until none is left; the fingerprints this process computed
-    (by item number) and its findings."""
-    found: dict[str, Signature] = {} if checked is None else checked
-    keys: list[tuple[int, str]] = []
-    while (taken := chunks.take()) is not None:
-        for i in taken:
-            relpath, job = items[i]
-            _check_one(writer, relpath, job, found)
-            if job.deferred:
-                keys.append((i, job.key))  # type: ignore[arg-type]
-    return keys, found
 
 
 def write_site(writer: Writer, jobs: dict[str, Job], progress: Progress | None) -> None:

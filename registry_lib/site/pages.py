@@ -69,16 +69,6 @@ class Job:
         key = self.key_of
         return key() if isinstance(key, Deferred) else key
 
-    @property
-    def deferred(self) -> bool:
-        """True when the fingerprint is computed on first use."""
-        return isinstance(self.key_of, Deferred)
-
-    def settle(self, key: str) -> None:
-        """Take a deferred fingerprint computed elsewhere (by a forked process)."""
-        if isinstance(self.key_of, Deferred):
-            self.key_of.value = key
-
 
 def build_pages(
     reg: Registry,

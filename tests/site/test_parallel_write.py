@@ -6,7 +6,6 @@ threshold; a wrapper around ``os.fork`` proves the fork really happened.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -97,55 +96,3 @@ def test_the_child_error_alone_reaches_the_parent(tmp_path: Path, forks: list[in
     with pytest.raises(RelregError, match="'only_in_child' is undefined"):
         build_site(registry, tmp_path / "site", templates=templates, history=False)
     assert not (tmp_path / "site").exists()
-
-
-def approve(registry: Path) -> None:
-    """Add one approval, as a reviewer's pull request would."""
-    folder = registry / "releases" / "4.0" / "4.0.x-nightly-20230411" / "approvals"
-    folder.mkdir(exist_ok=True)
-    (folder / "build-green.yaml").write_text(
-        "milestone: Build green\ntag: 4.0.x-nightly-20230411\napprover: qa@redhat.com\n"
-        "approved_at: 2031-01-01T00:00:00Z\nmetadata:\n  BuildURL: https://ci.example.com/1\n"
-    )
-
-
-def test_a_rebuild_checks_on_both_cores_like_one_process(
-    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``check_previous`` in two processes: the same files kept, made and written, and
-    the child's fingerprints in the manifest (a third build keeps everything)."""
-    registry = copy_registry(tmp_path / "data")
-    for site in ("forked", "single"):
-        build_site(registry, tmp_path / site, history=False)
-    approve(registry)
-    before = len(forks)
-    forked = build_site(registry, tmp_path / "forked", history=False)
-    assert len(forks) == before + 1  # the check forked (the in-place write does not)
-    monkeypatch.setattr(output, "PARALLEL_MIN", 10**9)
-    single = build_site(registry, tmp_path / "single", history=False)
-    assert len(forks) == before + 1
-    assert tree(tmp_path / "forked") == tree(tmp_path / "single")
-    assert (forked.made, forked.written) == (single.made, single.written)
-    assert 0 < forked.written < forked.files
-    again = build_site(registry, tmp_path / "forked", history=False)
-    assert again.written == 0
-    assert again.made == build_site(registry, tmp_path / "single", history=False).made
-
-
-def test_files_edited_behind_the_back_are_found_by_either_process(
-    tmp_path: Path, forks: list[int]
-) -> None:
-    registry = copy_registry(tmp_path / "data")
-    site = tmp_path / "site"
-    build_site(registry, site, history=False)
-    pages = sorted(site.glob("releases/*/index.html"))
-    originals = {page: page.read_bytes() for page in pages}
-    for page in pages:  # same size, time set back: only the change time tells
-        stat = page.stat()
-        page.write_bytes(originals[page].replace(b"<html", b"<HTML", 1))
-        os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    before = len(forks)
-    again = build_site(registry, site, history=False)
-    assert len(forks) > before
-    assert {page: page.read_bytes() for page in pages} == originals
-    assert again.written == len(pages)
