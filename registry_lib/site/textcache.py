@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..cache import enabled, read_file, registry_file, write_file
+from ..recordcache import small_change
 from .index import SiteIndex
 
 FORMAT = 1
@@ -34,15 +35,18 @@ def load_texts(root: Path) -> dict[str, str]:
 
 
 def save_texts(root: Path, index: SiteIndex) -> None:
-    """Remember the texts of this build's objects, when it had to make any.
+    """Remember the texts of this build's objects, when it had to make more than a few.
 
     Without texts from before (the first rebuild into a folder, when the record cache
     fills too), every text is made now, so the next build after a change finds them all.
+    A few texts made anew (one new approval) are left for the next builds to make again
+    until they add up (``recordcache.small_change``): rewriting every text costs more.
     """
     if not enabled():
         return
-    if not index.known_texts:
+    known = len(index.known_texts)
+    if not known:
         for tag in index.objects:
             index.tag_text(tag)
-    if index.made_texts:
+    if index.made_texts > small_change(known):
         write_file(_file(root), {"format": FORMAT, "texts": index.texts_by_digest()})

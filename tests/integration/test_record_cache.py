@@ -178,3 +178,26 @@ def test_builds_use_it_only_where_builds_repeat(
             if path.is_file() and path.name != ".relreg-manifest.json":
                 other = tmp_path / folder / path.relative_to(tmp_path / "c")
                 assert other.read_bytes() == path.read_bytes(), (folder, path)
+
+
+def test_a_small_change_is_read_again_until_changes_add_up(
+    registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One changed file does not rewrite the whole cache: the next loads read it again."""
+    cached_load(registry)
+    cache_file = RecordCache(registry).file
+    before = cache_file.read_bytes()
+    target = registry / APPROVAL
+    target.write_text(target.read_text().replace("runs/4303078786", "runs/1"))
+    for _ in range(2):
+        reg, cache = cached_load(registry)
+        assert cache.hits == release_files(registry) - 1
+        assert snapshot(reg) == snapshot(load_directory(registry))
+        assert cache_file.read_bytes() == before
+    monkeypatch.setattr(recordcache, "small_change", lambda entries: 1)
+    (registry / "releases/4.0/4.0.0/release.yaml").unlink()  # a second change: 1 + 2 > 1
+    reg, _ = cached_load(registry)
+    assert cache_file.read_bytes() != before
+    again, cache = cached_load(registry)
+    assert cache.hits == release_files(registry)
+    assert snapshot(again) == snapshot(reg) == snapshot(load_directory(registry))

@@ -74,6 +74,32 @@ def test_a_rebuild_after_a_change_encodes_only_the_changed_release(
     assert built == plain_site(registry, tmp_path / "plain", monkeypatch)
 
 
+def test_a_few_new_texts_are_made_again_until_they_add_up(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    build_site(registry, site, history=False)
+    build_site(registry, site, history=False)
+    cache_file = textcache._file(registry)
+    before = cache_file.read_bytes()
+    edit(registry)
+    made = count_texts(monkeypatch)
+    build_site(registry, site, history=False)
+    assert [obj["tag"] for obj in made] == ["3.74.0"]  # type: ignore[index]
+    assert cache_file.read_bytes() == before  # not rewritten for one text
+    monkeypatch.setattr(textcache, "small_change", lambda entries: 0)
+    target = registry / APPROVAL
+    target.write_text(target.read_text().replace("runs/1", "runs/2"))
+    build_site(registry, site, history=False)  # 1 > 0: rewritten
+    assert cache_file.read_bytes() != before
+    made.clear()
+    build_site(registry, site, history=False)
+    assert made == []
+    built = tree(site)
+    del built[".relreg-manifest.json"]
+    assert built == plain_site(registry, tmp_path / "plain", monkeypatch)
+
+
 @pytest.mark.parametrize(
     "damage",
     [lambda b: b[:100], lambda b: b[:40] + bytes([b[40] ^ 1]) + b[41:], lambda b: b""],
