@@ -22,6 +22,7 @@ from .errors import RelregError
 from .gitutil import repo_root
 from .loader import load_directory
 from .registry import Registry
+from .regularfile import read_regular
 from .values import slugify
 from .writer import write_text
 
@@ -117,6 +118,6 @@ def is_current(root: Path) -> bool:
     """True when the CODEOWNERS file exists and equals what ``write`` would produce."""
     where, text = generate(root)
     try:
-        return where.path.read_bytes() == text.encode("utf-8")
-    except (FileNotFoundError, NotADirectoryError):
+        return read_regular(where.path) == text.encode("utf-8")
+    except OSError:  # missing, or not a file (a named pipe would block)
         return False

@@ -9,7 +9,7 @@ Severity = Literal["error", "warning"]
 
 # One line per code; docs/rules.md is generated from this table and a test keeps them equal.
 CODES: dict[str, str] = {
-    "RR100": "The file is not valid YAML.",
+    "RR100": "The file is not valid YAML, or cannot be read (e.g. a named pipe, never read).",
     "RR101": "The file is not UTF-8.",
     "RR102": "A mapping has the same key twice.",
     "RR103": "The file uses a YAML anchor, alias or explicit tag (such as !!python/object).",

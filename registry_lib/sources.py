@@ -8,7 +8,9 @@ pydantic, so they live apart from the models.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,9 +123,12 @@ class DirectorySource:
         return self._prefix + path
 
     def read(self, path: str) -> bytes:
-        """Read a file, refusing anything over the size limit without reading it all."""
-        fd = os.open(self._prefix + path, os.O_RDONLY)
+        """Read a file, refusing anything over the size limit without reading it all, and
+        anything but a regular file (a named pipe would block the read forever)."""
+        fd = os.open(self._prefix + path, os.O_RDONLY | os.O_NONBLOCK)
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file; put a YAML file there")
             return read_limited(fd, MAX_BYTES + 1)
         finally:
             os.close(fd)

@@ -4,6 +4,7 @@ put under such a name counts as missing instead of blocking the command forever.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -92,3 +93,26 @@ def test_a_build_with_a_named_pipe_for_its_record_cache_finishes(tmp_path: Path)
     again = build("site")
     assert again.returncode == 0, again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_a_named_pipe_in_the_registry_is_a_finding_not_a_hang(tmp_path: Path) -> None:
+    registry = tmp_path / "data"
+    shutil.copytree(ROOT / "data", registry)
+    release = registry / "releases/4.0/4.0.0/release.yaml"
+    release.unlink()
+    os.mkfifo(release)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RELREG_NO_CACHE": "1"}
+
+    def relreg(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "registry_lib", "--registry", str(registry), *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    checked = relreg("validate")
+    assert checked.returncode == 1
+    assert (
+        "releases/4.0/4.0.0/release.yaml: RR100: cannot read the file: not a regular file"
+        in checked.stdout
+    )
+    shown = relreg("release", "show", "4.0.0")
+    assert shown.returncode == 1 and shown.stderr.startswith("error: no release 4.0.0")
+    assert relreg("latest").returncode == 0
