@@ -63,8 +63,10 @@ class Writer:
     _dirs: set[str] = field(default_factory=set, repr=False)
     file_mode: int = field(init=False, repr=False)  # what a fresh build's files get
     dir_mode: int = field(init=False, repr=False)
-    # previous folders (relative paths) found to be real folders with a fresh build's mode
+    # previous folders (relative paths) found to be real folders, not links
     _real: dict[str, bool] = field(default_factory=dict, repr=False)
+    # previous files and folders whose mode is not a new build's: kept, and chmod'ed
+    _bad_modes: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.new = Manifest(self.mtime, {}, {}, {})
@@ -95,8 +97,10 @@ class Writer:
             return None
         if old.mtime is not None and int(st.st_mtime) != old.mtime:
             return None
-        if st.st_mode & 0o7777 != self.file_mode or not self._in_real_folders(relpath):
-            return None  # a web server may not read it, or it sits behind a symbolic link
+        if not self._in_real_folders(relpath):
+            return None  # it sits behind a symbolic link
+        if st.st_mode & 0o7777 != self.file_mode:
+            self._bad_modes.add(relpath)  # kept, and made readable again (chmod)
         sig = signature(st)
         trusted = self.trusted
         if self.verify or trusted is None or trusted.get(relpath) != sig:
@@ -109,9 +113,9 @@ class Writer:
         return sig
 
     def _in_real_folders(self, relpath: str) -> bool:
-        """True when every folder above ``relpath`` in the previous build is a real folder
-        (not a symbolic link, which ``lstat`` of the file itself would follow) with the
-        mode a fresh build gives; each folder is looked at once."""
+        """True when every folder above ``relpath`` in the previous build is a real folder,
+        not a symbolic link (which ``lstat`` of the file itself would follow); each folder
+        is looked at once, and one without a new folder's mode is noted to be fixed."""
         real = self._real
         parent = relpath.rpartition("/")[0]
         if not parent:
@@ -122,11 +126,9 @@ class Writer:
                 mode = os.lstat(os.path.join(self.previous, parent)).st_mode
             except OSError:
                 mode = 0
-            found = real[parent] = (
-                stat.S_ISDIR(mode)
-                and mode & 0o7777 == self.dir_mode
-                and self._in_real_folders(parent)
-            )
+            found = real[parent] = stat.S_ISDIR(mode) and self._in_real_folders(parent)
+            if found and mode & 0o7777 != self.dir_mode:
+                self._bad_modes.add(parent + "/")
         return found
 
     def _link(self, relpath: str, sig: Signature) -> bool:
@@ -138,6 +140,8 @@ class Writer:
             return False  # e.g. a file system without hard links: write instead
         if self.mtime is not None and self.old is not None and self.old.mtime != self.mtime:
             os.utime(target, (self.mtime, self.mtime))
+        if relpath in self._bad_modes:
+            os.chmod(target, self.file_mode)  # the link shares the file's mode
         self.stats[relpath] = signature(os.lstat(target))  # linking moved the change time
         return True
 
@@ -316,11 +320,20 @@ class InPlaceWriter(Writer):
                 _make_folder(folder, parent, self.dir_mode)
                 self._dirs.add(parent)
             self.stats[relpath] = write_atomic(target, data, self.mtime)
-        if self.mtime is not None and old.mtime != self.mtime:
-            for relpath in self.kept:  # same bytes, but the build time moved
-                target = os.path.join(folder, relpath)
-                os.utime(target, (self.mtime, self.mtime))
-                self.stats[relpath] = signature(os.lstat(target))
+        moved = self.mtime if self.mtime is not None and old.mtime != self.mtime else None
+        for relpath in self.kept:
+            chmod = relpath in self._bad_modes
+            if moved is None and not chmod:
+                continue
+            target = os.path.join(folder, relpath)
+            if moved is not None:  # same bytes, but the build time moved
+                os.utime(target, (moved, moved))
+            if chmod:
+                os.chmod(target, self.file_mode)
+            self.stats[relpath] = signature(os.lstat(target))
+        for relpath in sorted(p for p in self._bad_modes if p.endswith("/")):
+            with contextlib.suppress(FileNotFoundError):  # unless it was deleted above
+                os.chmod(os.path.join(folder, relpath), self.dir_mode)
         digest = hashlib.sha256()
         write_atomic(os.path.join(folder, MANIFEST), _hashed(self.new.chunks(), digest), self.mtime)
         self.manifest_digest = digest.hexdigest()

@@ -4,13 +4,14 @@ give what a new build gives, and never read, write or delete through a link."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 from pathlib import Path
 
+import pytest
 from feedkit import copy_registry, tree
 
+from registry_lib.site import build
 from registry_lib.site.build import build_site
 from registry_lib.site.output import fresh_modes
 
@@ -89,18 +90,25 @@ def test_modes_a_web_server_cannot_read_are_repaired(tmp_path: Path) -> None:
     (site / "feed.atom").chmod(0o600)
     (site / "releases").chmod(0o700)
     site.chmod(0o700)
-    build_site(reg, site, history=False)
+    result = build_site(reg, site, history=False)
     assert modes(site) == modes(full)
     assert tree(site) == tree(full)
+    assert result.written == 0  # set back with chmod, not written again
 
 
-def test_a_build_made_aside_does_not_link_a_file_of_the_wrong_mode(tmp_path: Path) -> None:
-    """Hard links share the mode: a file kept by linking must have a new file's mode."""
+def test_a_build_made_aside_sets_the_mode_of_a_file_it_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hard links share the mode: a file kept by linking gets a new file's mode."""
+    monkeypatch.setattr(build, "IN_PLACE_MIN", 0)  # data/ is small
     reg, site, full = built(tmp_path)
     (site / "releases/4.0.0/index.html").chmod(0o600)
     definition = reg / "milestones/build-green.yaml"
     definition.write_text(definition.read_text() + "description: Every build job passed.\n")
-    build_site(reg, site, history=False)  # a definition changes most pages: made aside
+    inode = site.stat().st_ino
+    result = build_site(reg, site, history=False)  # most pages change: made aside
+    assert site.stat().st_ino != inode
+    assert result.written < result.files  # unchanged files were linked
     build_site(reg, full, history=False)
     assert modes(site) == modes(full)
-    assert os.stat(site / "releases/4.0.0/index.html").st_nlink == 1
+    assert tree(site) == tree(full)
