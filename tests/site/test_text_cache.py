@@ -57,6 +57,21 @@ def plain_site(root: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
     return site
 
 
+def filled(root: Path, tmp_path: Path) -> Path:
+    """A site built twice into one folder: the first rebuild fills the text cache."""
+    site = tmp_path / "site"
+    build_site(root, site, history=False)
+    build_site(root, site, history=False)
+    return site
+
+
+def same_as_plain(root: Path, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site equals a build without caches, manifest aside."""
+    built = tree(site)
+    del built[".relreg-manifest.json"]
+    assert built == plain_site(root, tmp_path / "plain", monkeypatch)
+
+
 def test_a_rebuild_after_a_change_encodes_only_the_changed_release(
     registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,17 +84,13 @@ def test_a_rebuild_after_a_change_encodes_only_the_changed_release(
     made = count_texts(monkeypatch)
     build_site(registry, site, history=False)
     assert [obj["tag"] for obj in made] == ["3.74.0"]  # type: ignore[index]
-    built = tree(site)
-    del built[".relreg-manifest.json"]
-    assert built == plain_site(registry, tmp_path / "plain", monkeypatch)
+    same_as_plain(registry, site, tmp_path, monkeypatch)
 
 
 def test_a_few_new_texts_are_made_again_until_they_add_up(
     registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    site = tmp_path / "site"
-    build_site(registry, site, history=False)
-    build_site(registry, site, history=False)
+    site = filled(registry, tmp_path)
     cache_file = textcache._file(registry)
     before = cache_file.read_bytes()
     edit(registry)
@@ -95,9 +106,7 @@ def test_a_few_new_texts_are_made_again_until_they_add_up(
     made.clear()
     build_site(registry, site, history=False)
     assert made == []
-    built = tree(site)
-    del built[".relreg-manifest.json"]
-    assert built == plain_site(registry, tmp_path / "plain", monkeypatch)
+    same_as_plain(registry, site, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize(
@@ -108,17 +117,13 @@ def test_a_few_new_texts_are_made_again_until_they_add_up(
 def test_a_damaged_cache_is_ignored_and_rewritten(
     registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: object
 ) -> None:
-    site = tmp_path / "site"
-    build_site(registry, site, history=False)
-    build_site(registry, site, history=False)
+    site = filled(registry, tmp_path)
     cache_file = textcache._file(registry)
     cache_file.write_bytes(damage(cache_file.read_bytes()))  # type: ignore[operator]
     assert textcache.load_texts(registry) == {}
     edit(registry)
     build_site(registry, site, history=False)
-    built = tree(site)
-    del built[".relreg-manifest.json"]
-    assert built == plain_site(registry, tmp_path / "plain", monkeypatch)
+    same_as_plain(registry, site, tmp_path, monkeypatch)
     assert len(textcache.load_texts(registry)) > 0
 
 
@@ -126,9 +131,7 @@ def test_texts_of_the_wrong_shape_are_made_again(
     registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A well-formed cache whose entries this code did not write: non-text values."""
-    site = tmp_path / "site"
-    build_site(registry, site, history=False)
-    build_site(registry, site, history=False)
+    site = filled(registry, tmp_path)
     texts = textcache.load_texts(registry)
     wrong = {digest: 1 for digest in texts}
     write_file(textcache._file(registry), {"format": textcache.FORMAT, "texts": wrong})
@@ -137,9 +140,7 @@ def test_texts_of_the_wrong_shape_are_made_again(
     result = build_site(registry, site, history=False)
     # releases.json changed, so every live release's text was needed: all made again
     assert len({obj["tag"] for obj in made}) >= result.releases - result.rejected  # type: ignore[index]
-    built = tree(site)
-    del built[".relreg-manifest.json"]
-    assert built == plain_site(registry, tmp_path / "plain", monkeypatch)
+    same_as_plain(registry, site, tmp_path, monkeypatch)
 
 
 def test_no_cache_variable_turns_it_off(
