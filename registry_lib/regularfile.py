@@ -12,10 +12,14 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+# Opening a named pipe with it returns at once; no effect on a regular file's reads.
+# (Systems without it, such as Windows, have no named pipes among files either.)
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
 
 def open_regular(path: Path | str) -> BinaryIO:
     """``open(path, "rb")`` for a regular file; OSError for anything else."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no effect on a regular file's reads
+    fd = os.open(path, os.O_RDONLY | NONBLOCK)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(f"{path} is not a regular file")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .regularfile import NONBLOCK
 from .yamlio import MAX_BYTES, parse
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class DirectorySource:
     def read(self, path: str) -> bytes:
         """Read a file, refusing anything over the size limit without reading it all, and
         anything but a regular file (a named pipe would block the read forever)."""
-        fd = os.open(self._prefix + path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(self._prefix + path, os.O_RDONLY | NONBLOCK)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(errno.EINVAL, "not a regular file; put a YAML file there")
