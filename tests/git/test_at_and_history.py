@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gitkit import (  # noqa: F401 (fixtures are used by name)
@@ -309,3 +311,51 @@ def test_a_failing_background_git_command_is_a_git_error(storied: Repo) -> None:
     pending = PendingGit(storied.path, [["log", "--oneline"], ["log", "--no-such-option"]])
     with pytest.raises(GitError, match=r"git log failed: .*no-such-option"):
         pending.result()
+
+
+# --- the remembered history of a commit ----------------------------------------------------
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Caches on; records each start of the git log commands (they still run)."""
+    monkeypatch.delenv("RELREG_NO_CACHE", raising=False)
+    seen: list[object] = []
+    real = PendingGit.__init__
+
+    def spy(self: PendingGit, *args: Any, **kwargs: Any) -> None:
+        seen.append(args)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(PendingGit, "__init__", spy)
+    return seen
+
+
+def test_a_commits_history_is_read_once_and_only_for_that_commit(
+    storied: Repo, relreg, started: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = collect(storied.data)
+    assert len(started) == 1
+    assert collect(storied.data) == first
+    assert len(started) == 1  # remembered: no git log
+    ok(relreg(storied, "release", "update", "4.1.0-rc.1", "--meta", "Image=r"))
+    storied.commit("Note rc.1's new image", MAINT)
+    moved = collect(storied.data)
+    assert len(started) == 2  # HEAD moved: read again
+    assert moved["4.1.0-rc.1"][-1]["message"] == "Note rc.1's new image"
+    monkeypatch.setenv("RELREG_NO_CACHE", "1")
+    assert collect(storied.data) == moved
+
+
+def test_a_deepened_shallow_clone_is_read_again(
+    storied: Repo, tmp_path: Path, git_env: dict[str, str], started: list[object]
+) -> None:
+    """Deepening a shallow clone keeps HEAD but adds history (.git/shallow changes)."""
+    clone = tmp_path / "clone"
+    url = f"file://{storied.path}"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(clone)], check=True, env=git_env)
+    shallow = collect(clone / "data")
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True, env=git_env)
+    deep = collect(clone / "data")
+    assert deep != shallow
+    assert deep == collect(storied.data)
