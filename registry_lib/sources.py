@@ -8,15 +8,13 @@ pydantic, so they live apart from the models.
 
 from __future__ import annotations
 
-import errno
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .regularfile import NONBLOCK
+from .regularfile import open_regular_fd
 from .yamlio import MAX_BYTES, parse
 
 if TYPE_CHECKING:
@@ -126,10 +124,8 @@ class DirectorySource:
     def read(self, path: str) -> bytes:
         """Read a file, refusing anything over the size limit without reading it all, and
         anything but a regular file (a named pipe would block the read forever)."""
-        fd = os.open(self._prefix + path, os.O_RDONLY | NONBLOCK)
+        fd = open_regular_fd(self._prefix + path)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file; put a YAML file there")
             return read_limited(fd, MAX_BYTES + 1)
         finally:
             os.close(fd)
