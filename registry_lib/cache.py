@@ -148,6 +148,13 @@ def write(root: Path, payload: dict[str, Any]) -> None:
     write_file(_file(root), payload)
 
 
+def small_change(entries: int) -> int:
+    """How many entries a cache of ``entries`` may lack or hold in vain before it is
+    rewritten: 1 %, and at least 64 (an empty cache is always written). Rewriting a
+    whole cache for one changed file costs more than reading that file again."""
+    return max(64, entries // 100) if entries else -1
+
+
 def read_file(target: Path) -> dict[str, Any] | None:
     """A payload written by ``write_file``, or None when missing, damaged or from other code."""
     try:

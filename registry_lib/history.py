@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 from pathlib import Path
@@ -46,7 +45,7 @@ class PendingHistory:
 
     def __init__(self, root: Path, tag: str | None = None) -> None:
         top, prefix = locate(root)
-        self.root, self.top, self.prefix, self.tag = root, top, prefix, tag
+        self.root, self.top, self.prefix = root, top, prefix
         base = f"{prefix}/releases" if prefix else "releases"
         if tag is not None:
             base = f"{base}/*/{tag}/*"
@@ -137,10 +136,10 @@ def _history_key(top: Path, head: str, prefix: str) -> str:
         for name in git(
             top, "rev-parse", "--git-path", "shallow", "--git-path", "info/grafts"
         ).splitlines():
-            path = top / name
-            with contextlib.suppress(OSError):
-                digest.update(read_regular(path) if path.exists() else b"-")
-            digest.update(b"\0")
+            try:
+                digest.update(read_regular(top / name) + b"\0")
+            except OSError:
+                digest.update(b"-\0")  # none (or unreadable)
         digest.update(git(top, "for-each-ref", "refs/replace/").encode())
     except GitError:
         return ""  # not remembered

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cache import enabled, read_file, registry_file, write_file
+from .cache import enabled, read_file, registry_file, small_change, write_file
 from .model import Approval, Record, Rejection, Release, shared_fields_set
 
 FORMAT = 1
@@ -111,12 +111,6 @@ class RecordCache:
         racy = time.time_ns() - RACY_SECONDS * 1_000_000_000
         fresh = {p: e for p, e in self.new.items() if e[0][1] < racy and e[0][2] < racy}
         write_file(self.file, {"format": FORMAT, "entries": fresh})
-
-
-def small_change(entries: int) -> int:
-    """How many entries a cache of ``entries`` may lack or hold in vain before it is
-    rewritten: 1 %, and at least 64 (an empty cache is always written)."""
-    return max(64, entries // 100) if entries else -1
 
 
 def _values(record: Record) -> dict[str, Any]:

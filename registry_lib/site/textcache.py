@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..cache import enabled, read_file, registry_file, write_file
-from ..recordcache import small_change
+from ..cache import enabled, read_file, registry_file, small_change, write_file
 from .index import SiteIndex
 
 FORMAT = 1
@@ -40,7 +39,7 @@ def save_texts(root: Path, index: SiteIndex) -> None:
     Without texts from before (the first rebuild into a folder, when the record cache
     fills too), every text is made now, so the next build after a change finds them all.
     A few texts made anew (one new approval) are left for the next builds to make again
-    until they add up (``recordcache.small_change``): rewriting every text costs more.
+    until they add up (``cache.small_change``): rewriting every text costs more.
     """
     if not enabled():
         return
