@@ -35,7 +35,7 @@ from .feed import feed_jobs
 from .fingerprint import Key
 from .index import SiteIndex, build_index
 from .manifest import MANIFEST, Manifest, read_manifest
-from .output import InPlaceWriter, Progress, Writer, swap_in, write_site
+from .output import SITE_FOLDER_MODE, InPlaceWriter, Progress, Writer, swap_in, write_site
 from .pages import Job
 from .textcache import load_texts, save_texts
 
@@ -329,7 +329,7 @@ def _build_site(
         writer = Writer(staging, out, old, mtime, verify, trusted)
         try:
             write_site(writer, jobs, progress)
-            staging.chmod(0o755)  # mkdtemp makes it 0700; a web server must read it
+            staging.chmod(SITE_FOLDER_MODE)  # mkdtemp makes it 0700
             swap_in(staging, out)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

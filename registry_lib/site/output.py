@@ -36,6 +36,7 @@ from .outputstat import Signature, signature
 from .pages import Job
 
 TEMP_SUFFIX = ".relreg-tmp"
+SITE_FOLDER_MODE = 0o755  # the output folder itself, whatever the umask: a web server reads it
 Progress = Callable[[int, int], None]  # (files done, files in total)
 
 
@@ -66,7 +67,8 @@ class Writer:
     # previous folders (relative paths) found to be real folders, not links
     _real: dict[str, bool] = field(default_factory=dict, repr=False)
     # previous files and folders whose mode is not a new build's: kept, and chmod'ed
-    _bad_modes: set[str] = field(default_factory=set, repr=False)
+    _bad_files: set[str] = field(default_factory=set, repr=False)
+    _bad_folders: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.new = Manifest(self.mtime, {}, {}, {})
@@ -100,7 +102,7 @@ class Writer:
         if not self._in_real_folders(relpath):
             return None  # it sits behind a symbolic link
         if st.st_mode & 0o7777 != self.file_mode:
-            self._bad_modes.add(relpath)  # kept, and made readable again (chmod)
+            self._bad_files.add(relpath)  # kept, and made readable again (chmod)
         sig = signature(st)
         trusted = self.trusted
         if self.verify or trusted is None or trusted.get(relpath) != sig:
@@ -128,7 +130,7 @@ class Writer:
                 mode = 0
             found = real[parent] = stat.S_ISDIR(mode) and self._in_real_folders(parent)
             if found and mode & 0o7777 != self.dir_mode:
-                self._bad_modes.add(parent + "/")
+                self._bad_folders.add(parent)
         return found
 
     def _link(self, relpath: str, sig: Signature) -> bool:
@@ -140,7 +142,7 @@ class Writer:
             return False  # e.g. a file system without hard links: write instead
         if self.mtime is not None and self.old is not None and self.old.mtime != self.mtime:
             os.utime(target, (self.mtime, self.mtime))
-        if relpath in self._bad_modes:
+        if relpath in self._bad_files:
             os.chmod(target, self.file_mode)  # the link shares the file's mode
         self.stats[relpath] = signature(os.lstat(target))  # linking moved the change time
         return True
@@ -301,8 +303,8 @@ class InPlaceWriter(Writer):
         assert old is not None
         folder = str(self.staging)
         write_atomic(os.path.join(folder, MANIFEST), INCOMPLETE, None)
-        if os.lstat(folder).st_mode & 0o7777 != 0o755:
-            os.chmod(folder, 0o755)  # as a build made aside leaves it: a web server reads it
+        if os.lstat(folder).st_mode & 0o7777 != SITE_FOLDER_MODE:
+            os.chmod(folder, SITE_FOLDER_MODE)  # as a build made aside leaves it
         gone = sorted(set(old.sha256) - set(self.new.sha256))
         for relpath in gone:
             _remove(folder, relpath)
@@ -322,7 +324,7 @@ class InPlaceWriter(Writer):
             self.stats[relpath] = write_atomic(target, data, self.mtime)
         moved = self.mtime if self.mtime is not None and old.mtime != self.mtime else None
         for relpath in self.kept:
-            chmod = relpath in self._bad_modes
+            chmod = relpath in self._bad_files
             if moved is None and not chmod:
                 continue
             target = os.path.join(folder, relpath)
@@ -331,7 +333,7 @@ class InPlaceWriter(Writer):
             if chmod:
                 os.chmod(target, self.file_mode)
             self.stats[relpath] = signature(os.lstat(target))
-        for relpath in sorted(p for p in self._bad_modes if p.endswith("/")):
+        for relpath in sorted(self._bad_folders):
             with contextlib.suppress(FileNotFoundError):  # unless it was deleted above
                 os.chmod(os.path.join(folder, relpath), self.dir_mode)
         digest = hashlib.sha256()
