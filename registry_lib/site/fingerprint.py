@@ -59,7 +59,7 @@ def _folder_digest(folder: Path, suffix: str = "") -> str:
     template folder may link a shared one); each real folder is read once.
     """
     digest = hashlib.sha256()
-    files = []
+    files: list[tuple[str, Path]] = []  # (name relative to folder, path)
     seen: set[tuple[int, int]] = set()
     for top, dirs, names in os.walk(folder, followlinks=True):
         st = os.stat(top)
@@ -68,11 +68,15 @@ def _folder_digest(folder: Path, suffix: str = "") -> str:
             continue
         seen.add((st.st_dev, st.st_ino))
         dirs[:] = [d for d in dirs if d != "__pycache__"]
-        files += [os.path.join(top, n) for n in names if n.endswith(suffix)]
-    for name in sorted(files, key=lambda f: Path(f).relative_to(folder).as_posix()):
-        path = Path(name)
+        here = Path(top)
+        files += [
+            ((here / n).relative_to(folder).as_posix(), here / n)
+            for n in names
+            if n.endswith(suffix)
+        ]
+    for name, path in sorted(files):
         if path.is_file():
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(name.encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
