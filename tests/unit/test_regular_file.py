@@ -69,19 +69,26 @@ def test_cache_readers_take_a_named_pipe_for_a_missing_file(fifo: Path, tmp_path
     assert finishes(private_index) == "missing"
 
 
+def relreg(
+    registry: Path, *args: str, timeout: int = 60, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``relreg`` in its own process: a hang fails the test (timeout) instead of the suite."""
+    environ = {k: v for k, v in os.environ.items() if k != "RELREG_NO_CACHE"}
+    command = [sys.executable, "-m", "registry_lib", "--registry", str(registry), *args]
+    return subprocess.run(
+        command,
+        env={**environ, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_a_build_with_a_named_pipe_for_its_record_cache_finishes(tmp_path: Path) -> None:
-    env = {**os.environ, "RELREG_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
-    env.pop("RELREG_NO_CACHE", None)
-    command = [sys.executable, "-m", "registry_lib", "--registry", str(ROOT / "data"), "build"]
+    cache = {"RELREG_CACHE_DIR": str(tmp_path / "cache")}
 
     def build(out: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*command, "--out", str(tmp_path / out)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return relreg(ROOT / "data", "build", "--out", str(tmp_path / out), timeout=120, **cache)
 
     assert build("site").returncode == 0
     assert build("site").returncode == 0  # fills the record cache
@@ -101,18 +108,13 @@ def test_a_named_pipe_in_the_registry_is_a_finding_not_a_hang(tmp_path: Path) ->
     release = registry / "releases/4.0/4.0.0/release.yaml"
     release.unlink()
     os.mkfifo(release)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RELREG_NO_CACHE": "1"}
-
-    def relreg(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "registry_lib", "--registry", str(registry), *args]
-        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-
-    checked = relreg("validate")
+    uncached = {"RELREG_NO_CACHE": "1"}
+    checked = relreg(registry, "validate", **uncached)
     assert checked.returncode == 1
     assert (
         "releases/4.0/4.0.0/release.yaml: RR100: cannot read the file: not a regular file"
         in checked.stdout
     )
-    shown = relreg("release", "show", "4.0.0")
+    shown = relreg(registry, "release", "show", "4.0.0", **uncached)
     assert shown.returncode == 1 and shown.stderr.startswith("error: no release 4.0.0")
-    assert relreg("latest").returncode == 0
+    assert relreg(registry, "latest", **uncached).returncode == 0
