@@ -14,6 +14,7 @@ files, under its slug and under the old slug of each alias.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,5 +120,7 @@ def is_current(root: Path) -> bool:
     where, text = generate(root)
     try:
         return read_regular(where.path) == text.encode("utf-8")
-    except OSError:  # missing, or not a file (a named pipe would block)
+    except OSError as exc:  # missing, or not a regular file (a named pipe would block)
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.EINVAL):
+            raise
         return False
