@@ -36,7 +36,28 @@ def format_timestamp(value: datetime) -> str:
 @lru_cache(maxsize=1 << 18)  # every timestamp of 100,000 releases and their approvals
 def normalize_timestamp(value: str) -> str:
     """Return the canonical UTC form of an RFC 3339 timestamp (fractions dropped)."""
+    if _canonical(value):
+        return value
     return format_timestamp(parse_timestamp(value))
+
+
+def _canonical(value: str) -> bool:
+    """True when ``value`` is already its own canonical form (``YYYY-MM-DDTHH:MM:SSZ``, a
+    real date and time, year 1000 or later), as nearly every timestamp relreg writes is.
+
+    ``strftime`` is most of ``format_timestamp``'s cost (9 µs), paid for each of the
+    ~190,000 timestamps of a 100,000-release registry in every build. Years before 1000
+    take the general path, which writes them as ``strftime`` does.
+    """
+    if len(value) != 20 or value[19] != "Z" or value[10] != "T" or value[0] == "0":
+        return False
+    if not _RFC3339.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value[:19])  # refuses impossible dates and times
+    except ValueError:
+        return False
+    return True
 
 
 def parse_soak(value: str) -> timedelta:

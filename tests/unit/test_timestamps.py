@@ -1,0 +1,76 @@
+"""``normalize_timestamp``'s shortcut for canonical input agrees with the general path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry_lib.values import format_timestamp, normalize_timestamp, parse_timestamp
+
+
+def general(value: str) -> str:
+    """The general path: parse, convert to UTC, format."""
+    return format_timestamp(parse_timestamp(value))
+
+
+def outcome(fn, value: str) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return str(fn(value))
+    except ValueError:
+        return "ValueError"
+
+
+offsets = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(
+    lambda m: timezone(timedelta(minutes=m))
+)
+moments = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@given(moments, offsets, st.sampled_from(["", ".5", ".123456"]), st.booleans())
+def test_written_timestamps_agree(
+    moment: datetime, offset: timezone, fraction: str, zulu: bool
+) -> None:
+    local = moment.astimezone(offset)
+    text = local.strftime("%Y-%m-%dT%H:%M:%S") + fraction
+    text += (
+        "Z"
+        if zulu and offset.utcoffset(None) == timedelta(0)
+        else local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+    )
+    assert outcome(normalize_timestamp.__wrapped__, text) == outcome(general, text)
+
+
+@given(st.text(alphabet="0123456789-:TZtz.+ ", min_size=18, max_size=22))
+def test_any_text_agrees(text: str) -> None:
+    assert outcome(normalize_timestamp.__wrapped__, text) == outcome(general, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-03-07T10:00:00Z",  # canonical: itself
+        "2023-02-30T10:00:00Z",  # no such day
+        "2023-03-07T24:00:00Z",  # no such hour
+        "2023-03-07T10:00:60Z",  # leap seconds are refused by both
+        "0999-03-07T10:00:00Z",  # years before 1000 take the general path
+        "2023-03-07t10:00:00z",  # lower case: upper-cased by the general path
+        "2023-03-07T10:00:00+01:00",
+        "2023-03-07T10:00:00.999Z",
+    ],
+)
+def test_edge_cases_agree(text: str) -> None:
+    assert outcome(normalize_timestamp.__wrapped__, text) == outcome(general, text)
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)))
+def test_canonical_text_agrees(moment: datetime) -> None:
+    """Text in the canonical shape (four-digit years included) takes the shortcut when
+    it can, and answers as the general path does."""
+    m = moment
+    text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
+    assert outcome(normalize_timestamp.__wrapped__, text) == outcome(general, text)
