@@ -36,7 +36,7 @@ from .fingerprint import Key
 from .index import SiteIndex, build_index
 from .manifest import MANIFEST, Manifest, read_manifest
 from .output import SITE_FOLDER_MODE, InPlaceWriter, Progress, Writer, swap_in, write_site
-from .pages import Job
+from .pages import Job, whole
 from .textcache import load_texts, save_texts
 
 Jobs = dict[str, Job]
@@ -201,7 +201,7 @@ def site_jobs(reg: Registry, options: SiteOptions, index: SiteIndex | None = Non
 
 def render_site(reg: Registry, options: SiteOptions) -> dict[str, bytes]:
     """Every file of the site by relative path: the feed's and the HTML pages'."""
-    return {path: job.make() for path, job in site_jobs(reg, options).items()}
+    return {path: whole(job.make()) for path, job in site_jobs(reg, options).items()}
 
 
 IN_PLACE_SHARE = 0.25  # at most this share of the pages changed: update in place

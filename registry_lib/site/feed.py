@@ -7,7 +7,7 @@ so ``relreg … --json`` and the feed print the same objects in the same order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -19,6 +19,7 @@ from .badges import badge_files
 from .context import SiteOptions
 from .fingerprint import Deferred, Key, code_digest
 from .index import SiteIndex, build_index, channel_key, dumps_indented
+from .pages import Made, whole
 
 API_VERSION = "1"
 API = "api/v1"
@@ -74,19 +75,38 @@ def links(options: SiteOptions) -> dict[str, str]:
     return out
 
 
-def releases_document(index: SiteIndex, found: list[ReleaseEntry]) -> bytes:
-    """``{"releases": [...]}`` exactly as ``dump_json`` writes it, from the cached objects."""
+PIECE = 2048  # list items per piece of a big document
+
+
+def releases_document(index: SiteIndex, found: list[ReleaseEntry]) -> Iterator[bytes]:
+    """``{"releases": [...]}`` exactly as ``dump_json`` writes it, from the cached objects,
+    in pieces: made whole, releases.json at 100,000 releases (75 MB) was held as a joined
+    text, an indented one and their bytes at once, ~225 MB."""
     if not found:
-        return dump_json({"releases": []})
-    # Joined first and indented once: indenting each text kept a second copy of every
-    # text alive until the join (about 300 MB at once for releases.json at 100k releases).
-    items = ",\n".join([index.text(e) for e in found]).replace("\n", "\n    ")
-    document = '{\n  "releases": [\n    ' + items + "\n  ]\n}\n"
-    del items
-    return document.encode("utf-8")
+        yield dump_json({"releases": []})
+        return
+    yield b'{\n  "releases": [\n    '
+    text = index.text
+    for start in range(0, len(found), PIECE):
+        # joined first and indented once per piece (indenting each text costs more)
+        piece = ",\n".join([text(e) for e in found[start : start + PIECE]])
+        yield (",\n    " if start else "").encode() + piece.replace("\n", "\n    ").encode()
+    yield b"\n  ]\n}\n"
 
 
-Maker = Callable[[], bytes]
+def list_document(name: str, items: list[Any]) -> Iterator[bytes]:
+    """``{name: items}`` exactly as ``dump_json`` writes it, in pieces (events.json)."""
+    if not items:
+        yield dump_json({name: items})
+        return
+    yield f'{{\n  "{name}": [\n    '.encode()
+    for start in range(0, len(items), PIECE):
+        piece = ",\n    ".join([dumps_indented(v, "\n    ") for v in items[start : start + PIECE]])
+        yield ((",\n    " if start else "") + piece).encode()
+    yield b"\n  ]\n}\n"
+
+
+Maker = Callable[[], Made]
 
 
 class _Feed:
@@ -107,13 +127,18 @@ class _Feed:
         if self.keys is not None:
             self.keys[f"{API}/{relpath}"] = Deferred(partial(_list_key, self.index, relpath, found))
 
-    def put(self, relpath: str, document: Any) -> None:
+    def put(self, relpath: str, document: dict[str, Any]) -> None:
         """Write a document made of plain values; its fingerprint is their ``repr``'s
         digest (repr names every key, value and type in order, and is C code), so an
         unchanged one (events.json: megabytes) is neither indented nor compared."""
         self.files[f"{API}/{relpath}"] = partial(dump_json, document)
         if self.keys is not None:
             self.keys[f"{API}/{relpath}"] = Deferred(partial(_value_key, relpath, document))
+
+    def put_list(self, relpath: str, name: str, items: list[Any]) -> None:
+        """``put`` for ``{name: items}``, written in pieces."""
+        self.put(relpath, {name: items})
+        self.files[f"{API}/{relpath}"] = partial(list_document, name, items)
 
     def releases(self, relpath: str, found: list[ReleaseEntry]) -> list[ReleaseEntry]:
         """Write ``{"releases": [...]}`` for a list, and return it."""
@@ -130,9 +155,17 @@ class _Feed:
         return self.index.obj(found[-1])
 
 
-def _value_key(relpath: str, document: Any) -> str:
-    text = f"{code_digest()}\n{relpath}\n{document!r}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _value_key(relpath: str, document: dict[str, Any]) -> str:
+    digest = hashlib.sha256(f"{code_digest()}\n{relpath}\n".encode())
+    for name, value in document.items():
+        digest.update(f"{name!r}:".encode())
+        if isinstance(value, list):  # in pieces, each repr'd whole ("[...]"), in order
+            for start in range(0, len(value), PIECE):
+                digest.update(repr(value[start : start + PIECE]).encode("utf-8"))
+            digest.update(b"]")  # ends the list (an empty one too)
+        else:
+            digest.update(repr(value).encode("utf-8") + b",")
+    return digest.hexdigest()
 
 
 def _list_key(index: SiteIndex, relpath: str, found: list[ReleaseEntry]) -> str:
@@ -152,7 +185,7 @@ def feed_files(
     reg: Registry, options: SiteOptions, index: SiteIndex | None = None
 ) -> dict[str, bytes]:
     """Every machine-readable file of the site: ``api/v1/**``, ``feed.atom``, ``badges/**``."""
-    return {path: make() for path, make in feed_jobs(reg, options, index).items()}
+    return {path: whole(make()) for path, make in feed_jobs(reg, options, index).items()}
 
 
 def feed_jobs(
@@ -204,7 +237,7 @@ def feed_jobs(
     feed.put("channels.json", {"channels": channel_list})
 
     history = index.events
-    feed.put("events.json", {"events": history})
+    feed.put_list("events.json", "events", history)
 
     approvals = sum(len(index.obj(e)["quality_milestones"]) for e in everything)
     feed.put(

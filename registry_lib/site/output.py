@@ -166,18 +166,44 @@ class Writer:
             self._record(relpath, key, old.sha256[relpath], old.sizes[relpath])
             self.reused += 1
             return
-        data = job.make()
-        digest = hashlib.sha256(data).hexdigest()
+        made = job.make()
+        if not isinstance(made, bytes) and self.streams:
+            self._write_pieces(relpath, key, made)
+            return
+        pieces = [made] if isinstance(made, bytes) else list(made)
+        hashed = hashlib.sha256()
+        for piece in pieces:
+            hashed.update(piece)
+        digest = hashed.hexdigest()
         # (with the same inputs, the previous file was just found wanting)
         sig = None if same_inputs else self._previous_ok(relpath, digest)
         if sig is not None and self._link(relpath, sig):
             self.linked += 1
         else:
-            self.write(relpath, data)
+            self.write(relpath, pieces)
             self.written += 1
-        self._record(relpath, key, digest, len(data))
+        self._record(relpath, key, digest, sum(len(p) for p in pieces))
 
-    def write(self, relpath: str, data: bytes) -> None:
+    streams = True  # a file made in pieces is written as they come (see _write_pieces)
+
+    def _write_pieces(self, relpath: str, key: str | None, pieces: Iterable[bytes]) -> None:
+        """Write a file made in pieces as they are made, hashing them on the way: only one
+        piece is held at a time. Written even when the previous build has the same bytes
+        (they are known only once written): a few big lists, not worth a second pass."""
+        digest = hashlib.sha256()
+        size = 0
+
+        def counted() -> Iterator[bytes]:
+            nonlocal size
+            for piece in _hashed(pieces, digest):
+                size += len(piece)
+                yield piece
+
+        self.write(relpath, counted())
+        self.written += 1
+        self._record(relpath, key, digest.hexdigest(), size)
+
+    def write(self, relpath: str, data: Data) -> None:
         """Write a new file (in the fresh staging folder: no temp file needed)."""
         self.stats[relpath] = _write_file(self._target(relpath), os.O_EXCL, data, self.mtime)
 
@@ -290,8 +316,9 @@ class InPlaceWriter(Writer):
     first, then deletions, then the changed files, then the new manifest.
     """
 
-    pending: dict[str, bytes] = field(default_factory=dict, repr=False)
+    pending: dict[str, Data] = field(default_factory=dict, repr=False)
     kept: list[str] = field(default_factory=list, repr=False)
+    streams = False  # every changed file is held until finish() (a render error writes nothing)
 
     def _target(self, relpath: str) -> str:
         safe_relpath(self.staging, relpath)
@@ -302,7 +329,7 @@ class InPlaceWriter(Writer):
         self.stats[relpath] = sig
         return True
 
-    def write(self, relpath: str, data: bytes) -> None:
+    def write(self, relpath: str, data: Data) -> None:
         self.pending[safe_relpath(self.staging, relpath)] = data
 
     def finish(self) -> None:

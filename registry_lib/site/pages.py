@@ -9,7 +9,7 @@ sub-path.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from functools import partial
 from typing import Any
@@ -57,12 +57,22 @@ def _common(options: SiteOptions, site: SiteInfo, path: str) -> dict[str, Any]:
     return {"site": site, "path": path, "root": _root(path), "canonical": canonical}
 
 
+# A made file: its bytes, or its pieces in order (the big feed lists: whole, at 100,000
+# releases, a list and its text and bytes would be held at once, hundreds of megabytes).
+Made = bytes | Iterator[bytes]
+
+
+def whole(made: Made) -> bytes:
+    """The bytes of a made file."""
+    return made if isinstance(made, bytes) else b"".join(made)
+
+
 @dataclass(frozen=True)
 class Job:
     """How to make one output file: its input fingerprint (None: always made) and maker."""
 
     key_of: Key | None
-    make: Callable[[], bytes]
+    make: Callable[[], Made]
 
     @property
     def key(self) -> str | None:
@@ -292,4 +302,4 @@ def page_files(
         registry_path=options.registry_path if registry_path is None else registry_path,
         branch=options.branch if branch is None else branch,
     )
-    return {path: job.make() for path, job in page_jobs(reg, options).items()}
+    return {path: whole(job.make()) for path, job in page_jobs(reg, options).items()}
