@@ -21,7 +21,7 @@ from .forked import Chunks, Streamed, can_fork
 from .model import Approval, MilestoneDefinition, Record, RegistryConfig, Release, share_fields
 from .prefetch import Prefetch
 from .recordcache import RecordCache, signature
-from .registry import Loaded, Registry, ReleaseEntry
+from .registry import Loaded, Registry, ReleaseEntry, shared_lines
 from .sources import (
     PARSE_CHUNK,
     DirectorySource,
@@ -69,7 +69,7 @@ def validate_file(path: str, model: type[R], parsed: Parsed) -> tuple[Loaded[R],
     except ValidationError as exc:
         doc = Document(data, lines)
         return Loaded(path, None, lines), found + validation_findings(path, doc, exc)
-    return Loaded(path, share_fields(record), lines), found
+    return Loaded(path, share_fields(record), shared_lines(lines)), found
 
 
 def load_file(source: FileSource, path: str, model: type[R]) -> tuple[Loaded[R], list[Finding]]:

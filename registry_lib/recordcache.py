@@ -25,6 +25,7 @@ from typing import Any
 
 from .cache import enabled, read_file, registry_file, small_change, write_file
 from .model import Approval, Record, Rejection, Release, shared_fields_set
+from .registry import shared_lines
 
 FORMAT = 1
 RACY_SECONDS = 2
@@ -80,7 +81,7 @@ class RecordCache:
         if kind is None or sig is None or found is None:
             return None
         old_sig, old_kind, values, fields_set, lines = found
-        if tuple(old_sig) != sig or old_kind != kind:
+        if tuple(old_sig) != sig or old_kind != kind or not isinstance(lines, dict):
             return None
         try:
             record = _construct(model, values, fields_set)
@@ -88,7 +89,7 @@ class RecordCache:
             return None  # not what this code writes: load the file instead
         self.new[path] = found
         self.hits += 1
-        return record, dict(lines)
+        return record, shared_lines(lines)
 
     def put(self, path: str, sig: Signature | None, record: Record, lines: dict[str, int]) -> None:
         """Remember a record that loaded without findings."""

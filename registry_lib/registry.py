@@ -14,6 +14,23 @@ from .values import normalize_timestamp, slugify
 R = TypeVar("R")
 
 
+_LINE_MAPS: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
+
+
+def shared_lines(lines: dict[str, int]) -> dict[str, int]:
+    """One line map per distinct map (same keys, lines and order), for loaded files to share.
+
+    Files of one layout have the same map (3 distinct maps among the 19,000 files of a
+    10,000-release registry; 272 bytes each, ~50 MB at 100,000 releases). Line maps are
+    only read once a file is loaded.
+    """
+    key = tuple(lines.items())
+    found = _LINE_MAPS.get(key)
+    if found is None:
+        found = _LINE_MAPS[key] = lines
+    return found
+
+
 @dataclass
 class Loaded(Generic[R]):
     """A record with the file it came from; ``record`` is None when the file is invalid."""

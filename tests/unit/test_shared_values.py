@@ -7,6 +7,7 @@ from pathlib import Path
 from registry_lib.fastyaml import parse_simple
 from registry_lib.loader import load_directory
 from registry_lib.model import Release
+from registry_lib.registry import shared_lines
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 TEXT = "tag: 3.74.0\ncreator: roxbot@redhat.com\nmetadata:\n  images: main\n"
@@ -38,3 +39,19 @@ def test_records_share_one_set_of_set_fields_and_stay_correct() -> None:
     copy = same[0].model_copy(update={"rejection": None})
     assert "rejection" in copy.model_fields_set
     assert same[0].model_fields_set == same[1].model_fields_set == before
+
+
+def test_files_of_one_layout_share_one_line_map(tmp_path: Path) -> None:
+    """Identical line maps are one object; maps that
+    differ in a line or in order are not shared, and findings still name the right lines."""
+    reg = load_directory(DATA)
+    loaded = [e.release for e in reg.releases.values() if e.release is not None]
+    maps = {id(x.lines): x.lines for x in loaded}
+    distinct = {tuple(m.items()) for m in maps.values()}
+    assert len(maps) == len(distinct) < len(loaded)
+    for x in loaded:  # each file still has its own lines
+        text = (DATA / x.path).read_text().splitlines()
+        assert text[x.lines["created_at"] - 1].startswith("created_at:")
+    assert shared_lines({"a": 1, "b": 2}) is shared_lines({"a": 1, "b": 2})
+    assert shared_lines({"a": 1, "b": 2}) is not shared_lines({"b": 2, "a": 1})
+    assert shared_lines({"a": 1, "b": 2}) is not shared_lines({"a": 1, "b": 3})
