@@ -14,6 +14,7 @@ def added_by(top: Path, prefix: str, base: str) -> dict[str, str]:
     where = f"{prefix}/releases" if prefix else "releases"
     log = git(
         top,
+        "--literal-pathspecs",
         "log",
         "--reverse",
         "--no-renames",

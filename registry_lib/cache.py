@@ -88,7 +88,8 @@ class PendingState:
         if any(proc.returncode != 0 for proc in self.procs):
             return None
         cut = len(self.prefix) + 1 if self.prefix else 0
-        status, listed = (out.decode("utf-8", "replace") for out in outputs)
+        # os.fsdecode: a name that is not UTF-8 stays the name the walk gives that file
+        status, listed = (os.fsdecode(out) for out in outputs)
         dirty = {item[3:][cut:] for item in status.split("\0") if len(item) > 3}
         # "H <path>": a normal entry; any other tag (S, h, s, M) is not watched as usual
         dirty.update(item[2:][cut:] for item in listed.split("\0") if item and item[0] != "H")
@@ -110,7 +111,8 @@ def start_git_state(root: Path) -> PendingState | None:
         return None
     # --no-optional-locks: status must not take .git/index.lock to save its index refresh,
     # both because it runs beside the user's Git and because cancel() may stop it midway.
-    status = ["git", "--no-optional-locks", "status", "--porcelain=v1", "-z"]
+    # --literal-pathspecs: a registry folder named e.g. ":registry" is a path, not magic
+    status = ["git", "--no-optional-locks", "--literal-pathspecs", "status", "--porcelain=v1", "-z"]
     status += ["--untracked-files=all"]
     status += ["--ignored=matching", "--no-renames", "--", prefix or "."]
     listed = ["git", "--literal-pathspecs", "ls-files", "-v", "-z", "--", prefix or "."]

@@ -63,9 +63,20 @@ def commit_change(root: Path, change: Change, who: str, push: bool = False) -> s
     before = git(top, "rev-parse", "--verify", "--quiet", "HEAD").strip() if _has_head(top) else ""
     committed = False
     try:
-        git(top, "add", "-A", "--", *paths)
+        git(top, "--literal-pathspecs", "add", "-A", "--", *paths)
         author = _author_env(top, who)
-        git(top, "commit", "-q", "--no-verify", "-m", change.message, "--", *paths, env=author)
+        git(
+            top,
+            "--literal-pathspecs",
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            change.message,
+            "--",
+            *paths,
+            env=author,
+        )
         committed = True
         if push:
             _push_with_retry(top, author)
@@ -129,9 +140,10 @@ def _undo(top: Path, root: Path, change: Change, paths: list[str], before: str |
         elif before == "":  # our commit was the first
             git(top, "update-ref", "-d", "HEAD")
         if _has_head(top):
-            git(top, "reset", "-q", "--", *paths)
+            git(top, "--literal-pathspecs", "reset", "-q", "--", *paths)
         else:
-            git(top, "rm", "-q", "--cached", "--ignore-unmatch", "--", *paths)
+            literal = ["--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch"]
+            git(top, *literal, "--", *paths)
     except GitError:
         pass
     change.restore(root)

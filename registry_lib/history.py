@@ -36,6 +36,9 @@ def collect(root: Path, tag: str | None = None) -> History:
     return start_collect(root, tag).result()
 
 
+_GLOB_SPECIAL = re.compile(r"[*?[\\]")  # what a :(glob) pathspec reads as a pattern
+
+
 class PendingHistory:
     """``collect`` with its git commands started; ``result`` waits for them and parses.
 
@@ -47,8 +50,10 @@ class PendingHistory:
         top, prefix = locate(root)
         self.root, self.top, self.prefix = root, top, prefix
         base = f"{prefix}/releases" if prefix else "releases"
-        if tag is not None:
-            base = f"{base}/*/{tag}/*"
+        log = ["--literal-pathspecs", "log"]  # the registry folder is a path, whatever its name
+        if tag is not None:  # one release's files: a pattern, with the folder's name escaped
+            log = ["log"]
+            base = ":(glob)" + _GLOB_SPECIAL.sub(r"\\\g<0>", base) + f"/*/{tag}/**"
         self.head: str | None = None
         self.pending: PendingGit | None = None
         self.known: History | None = None
@@ -66,8 +71,8 @@ class PendingHistory:
         self.pending = PendingGit(
             top,
             [
-                ["log", "--reverse", "--no-renames", "--name-status", log_format, "--", base],
-                ["log", "--format=%x00%H", "-G^rejection:", "--name-only", "--", base],
+                [*log, "--reverse", "--no-renames", "--name-status", log_format, "--", base],
+                [*log, "--format=%x00%H", "-G^rejection:", "--name-only", "--", base],
                 ["log", "--format=%H %P%x1f%s", "HEAD"],
             ],
         )

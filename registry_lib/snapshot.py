@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -159,32 +160,58 @@ def _batches(body: list[SourceFile]) -> list[list[SourceFile]]:
     return out
 
 
-def _stream(root: Path) -> tuple[Registry, Groups, dict[str, list[str]]]:
+@dataclass
+class _Walked:
+    """What the walk saw: each group's files and folders (the folder itself included), and
+    the names inside ``releases`` and each channel folder."""
+
+    members: dict[str, list[str]]
+    tops: dict[str, set[str]]
+
+
+def _walked(files: list[SourceFile], folders: list[str]) -> _Walked:
+    members: dict[str, list[str]] = {}
+    tops: dict[str, set[str]] = {}
+    for path in [f.path for f in files] + folders:
+        parts = path.split("/")
+        if parts[0] != "releases":
+            continue
+        if len(parts) >= 3:
+            members.setdefault(group_of(path), []).append(path)
+        for depth in (1, 2):
+            if len(parts) > depth:
+                tops.setdefault("/".join(parts[:depth]), set()).add(parts[depth])
+    for folder in folders:  # walked folders: an empty one lists nothing, and is known
+        if folder.count("/") < 2 and folder.startswith("releases"):
+            tops.setdefault(folder, set())
+    return _Walked(members, tops)
+
+
+def _stream(root: Path) -> tuple[Registry, Groups, _Walked]:
     """Load and check the whole registry batch by batch: the definitions, every group,
-    and the files of each group.
+    and what the walk saw.
 
     Batches alternate between this process and a forked one, each loading and checking
     whole release folders; only the small per-folder results travel back (marshal).
     """
     source = DirectorySource(root)
+    source.folders = []
     files = list(source.files())
+    walked = _walked(files, source.folders)
     head = _Listed(source, [f for f in files if not f.path.startswith("releases/")])
     body = [f for f in files if f.path.startswith("releases/")]
-    members: dict[str, list[str]] = {}
-    for f in body:
-        members.setdefault(group_of(f.path), []).append(f.path)
     defs = load_registry(head)
     batches = _batches(body)
     groups: Groups = {}
     if len(batches) < 2 or len(body) < PARALLEL_THRESHOLD or not can_fork():
-        return defs, _batches_groups(head, batches), members
+        return defs, _batches_groups(head, batches), walked
     child = Forked(partial(_batches_groups, head, batches[1::2]))
     try:
         groups = _batches_groups(head, batches[0::2])
         groups.update(child.result())
     finally:
         child.cancel()
-    return defs, groups, members
+    return defs, groups, walked
 
 
 RACY_NS = 2_000_000_000  # files changed this close to a run's start are not cached clean
@@ -228,6 +255,7 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
             stale = _stale_groups(state.dirty, cached)
             stale |= {g for g, v in cached.items() if v is None}
             stale |= _restated(root, cached, stale, payload.get("files") or {})
+            stale |= _relisted(root, payload.get("tops") or {})
             fresh = load_registry(SubsetSource(root, stale))
             groups = {g: v for g, v in cached.items() if g not in stale}
             groups.update(_groups(fresh))
@@ -235,10 +263,14 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
     elif cached_only:
         pending.cancel()
         return None
-    defs, groups, members = _stream(root)  # while git status runs
+    defs, groups, walked = _stream(root)  # while git status runs
     snapshot = _assemble(defs, groups)
     state = pending.result()
     if state is not None:
+        members = walked.members
+        # a folder holding nothing relreg reads (empty, say) is a group too: a named pipe
+        # put there later is seen by its folder's stat, as in any other group
+        groups = {**{g: (None, []) for g in members}, **groups}
         dirty = _stale_groups(state.dirty, groups)
         stored = {g: (None if g in dirty else v) for g, v in groups.items()}
         stored.update({g: None for g in dirty if g.startswith("releases/")})
@@ -253,18 +285,62 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
                 stored[group] = None  # changed while (or just before) this run read it
             else:
                 files[group] = (paths, sigs)
-        payload = {"tree": state.tree, "defs": defs_key, "groups": stored, "files": files}
+        tops = {}
+        for folder, names in walked.tops.items():
+            sig = signature(prefix + folder)
+            if sig is not None and max(sig[1], sig[2]) >= racy:
+                sig = None  # listed again by every run until it is stored calm
+            tops[folder] = (sig, sorted(names))
+        payload = {
+            "tree": state.tree,
+            "defs": defs_key,
+            "groups": stored,
+            "files": files,
+            "tops": tops,
+        }
         cache.write(root, payload)
     return snapshot
 
 
+def _relisted(root: Path, tops: dict[str, Any]) -> set[str]:
+    """Entries added to or gone from ``releases`` or a channel folder since the cache was
+    filled, as paths (a new folder is walked whole; a gone one drops out).
+
+    Git does not name every new entry: not a named pipe or socket, not one named
+    ``.git``; adding or removing any entry changes the folder's stat. One ``lstat`` per
+    channel; a folder that changed is listed again.
+    """
+    out = set()
+    prefix = os.path.join(str(root), "")
+    for folder, (sig, names) in tops.items():
+        try:
+            st = os.lstat(prefix + folder)
+        except OSError:
+            out.add(folder)  # gone: whatever it held is gone too
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            out.add(folder)  # a file or a link now: read as the walk would
+            continue
+        if sig is not None and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == tuple(
+            sig
+        ):
+            continue
+        try:
+            now = set(os.listdir(prefix + folder))
+        except OSError:
+            now = set()
+        out.update(f"{folder}/{name}" for name in now.symmetric_difference(names))
+    return out
+
+
 def _restated(root: Path, cached: Groups, stale: set[str], files: dict[str, Any]) -> set[str]:
-    """Cached groups whose files' stat changed although Git did not name them.
+    """Cached groups whose files' or folders' stat changed although Git did not name them.
 
     Git compares file times to the second unless built with USE_NSEC, so an edit keeping the
     size, putting the modification time back and landing in the second Git last looked is
-    invisible to it; the change time, to the nanosecond, is not. Costs one ``lstat`` a
-    file.
+    invisible to it; the change time, to the nanosecond, is not. A group's folders are
+    compared too: Git does not name a new named pipe, socket or ``.git`` entry, but the
+    folder holding it changes. Costs one ``lstat`` a file and a folder.
     """
     out = set()
     prefix = os.path.join(str(root), "")

@@ -90,6 +90,7 @@ class DirectorySource:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._prefix = os.path.join(str(root), "")
+        self.folders: list[str] | None = None  # when a list, each folder walked is added
 
     def files(self) -> Iterator[SourceFile]:
         """Walk the registry, skipping hidden folders such as .git."""
@@ -106,6 +107,8 @@ class DirectorySource:
                 yield from self._walk(top, sub)
 
     def _walk(self, folder: str | Path, rel: str) -> Iterator[SourceFile]:
+        if self.folders is not None:
+            self.folders.append(rel)
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
         for entry in entries:
@@ -145,17 +148,18 @@ class SubsetSource(DirectorySource):
         )
 
     def files(self) -> Iterator[SourceFile]:
-        """registry.yaml, milestones/ and every file under the given paths."""
+        """registry.yaml, milestones/ and every file under the given paths (``releases``
+        itself included), as ``DirectorySource.files`` names them."""
         yield from self._tops(("registry.yaml", "milestones"))
         for rel in self.only:
-            if not rel.startswith("releases/"):
+            if rel != "releases" and not rel.startswith("releases/"):
                 continue
             full = self.root / rel
             if full.is_symlink():
                 yield SourceFile(rel, symlink=True)
             elif full.is_dir():
                 yield from self._walk(full, rel)
-            elif full.is_file():
+            elif os.path.lexists(full):  # a file, or a named pipe or socket (read: RR100)
                 yield SourceFile(rel)
 
 

@@ -61,7 +61,10 @@ class PlainScan:
         try:
             self.procs = [
                 subprocess.Popen(
-                    ["git", *args], cwd=top, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                    ["git", "--literal-pathspecs", *args],
+                    cwd=top,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
                 )
                 for args in self.commands
             ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 import time
@@ -389,3 +390,24 @@ def test_four_concurrent_approvals_all_land(remote: Remote, relreg_proc, relreg)
     assert_ok(listed)
     for tag in targets:
         assert f'"{tag}"' in listed.out
+
+
+def test_a_registry_folder_named_like_pathspec_magic(registry_repo: Repo, relreg) -> None:
+    """Git reads ":data" as magic unless told paths are literal: commits take the file,
+    and the history and the site's history find the release's commits."""
+    repo = registry_repo
+    repo.git("mv", "data", ":data")
+    repo.git("commit", "-qm", "Move the registry", author=ACTOR)
+    registry = repo.path / ":data"
+    assert_ok(relreg(registry, "release", "create", "4.1.0", "--commit", SHA_A, "--git-commit"))
+    changed = repo.git("show", "--name-only", "--format=", "HEAD").split()
+    assert changed == [":data/releases/4.1/4.1.0/release.yaml"]
+    assert repo.status() == ""
+    result = relreg(registry, "history", "4.1.0", "--json")
+    assert_ok(result)
+    actions = [e["action"] for e in json.loads(result.out)["history"]]
+    assert actions == ["created"]
+    site = repo.path.parent / "site"
+    assert_ok(relreg(registry, "build", "--out", str(site)))
+    page = (site / "releases/4.1.0/index.html").read_text(encoding="utf-8")
+    assert repo.git("rev-parse", "HEAD").strip()[:10] in page  # its history section

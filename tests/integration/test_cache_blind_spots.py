@@ -1,0 +1,136 @@
+"""Changes Git does not name, or names in a way easy to misread, still reach the cached
+answers: each case here once made a cached ``validate`` differ from an uncached one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cachekit import DATA, commit, git
+
+from registry_lib import snapshot, worktree
+from registry_lib.findings import Finding
+from registry_lib.loader import load_directory
+from registry_lib.rules import validate
+from registry_lib.snapshot import analyze
+
+RunLine = Callable[..., tuple[int, str, str]]
+APPROVALS = "releases/3.74/3.74.1/approvals"
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by the test count as settled (not changed just before the run)."""
+    monkeypatch.setattr(snapshot, "RACY_NS", -60_000_000_000)
+
+
+def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str = "data") -> Path:
+    """``data/`` committed in a new repository as ``folder``; caches in ``tmp_path``."""
+    monkeypatch.setenv("RELREG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("RELREG_NO_CACHE", raising=False)
+    top = tmp_path / "repo"
+    shutil.copytree(DATA, top / folder)
+    git(top, "init", "-q")
+    commit(top, "init")
+    return top / folder
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None) -> Path:
+    return make_repo(tmp_path, monkeypatch)
+
+
+def same_as_uncached(registry: Path) -> list[Finding]:
+    """The cached findings, checked equal to a load without any cache."""
+    expected = sorted(validate(load_directory(registry)), key=lambda f: f.sort_key())
+    found = analyze(registry).findings
+    assert found == expected
+    return found
+
+
+def codes(findings: list[Finding]) -> set[tuple[str, str]]:
+    return {(f.path, f.code) for f in findings}
+
+
+@pytest.mark.parametrize("kind", ["named pipe", "socket"])
+def test_a_named_pipe_or_socket_git_never_names(
+    repo: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    same_as_uncached(repo)  # fills the cache
+    target = repo / APPROVALS / "cloud-validated.yaml"
+    if kind == "named pipe":
+        os.mkfifo(target)
+    else:
+        monkeypatch.chdir(target.parent)  # a socket's path is limited to ~100 bytes
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(target.name)
+    found = same_as_uncached(repo)
+    assert (f"{APPROVALS}/cloud-validated.yaml", "RR100") in codes(found)
+
+
+@pytest.mark.parametrize(
+    "where", ["releases/3.74/3.74.0/.git", "releases/3.74/3.74.1/.git/config", "releases/3.74/.git"]
+)
+def test_entries_named_dot_git_that_git_skips(repo: Path, where: str) -> None:
+    same_as_uncached(repo)
+    (repo / where).parent.mkdir(parents=True, exist_ok=True)
+    (repo / where).write_text("[core]\n", encoding="utf-8")
+    found = same_as_uncached(repo)
+    assert (where, "RR110") in codes(found)
+
+
+def test_a_folder_name_that_is_not_utf8(repo: Path) -> None:
+    same_as_uncached(repo)
+    folder = os.path.join(os.fsencode(repo), b"releases/3.74/3.74.9\xff")
+    os.mkdir(folder)
+    release = (repo / "releases/3.74/3.74.1/release.yaml").read_bytes()
+    with open(os.path.join(folder, b"release.yaml"), "wb") as fh:
+        fh.write(release.replace(b"3.74.1", b"3.74.9"))
+    found = same_as_uncached(repo)
+    assert {f.code for f in found} >= {"RR201", "RR206"}
+
+
+@pytest.mark.parametrize("change", ["symlink", "plain file", "ignored"])
+def test_the_releases_folder_itself(repo: Path, tmp_path: Path, change: str) -> None:
+    same_as_uncached(repo)
+    releases = repo / "releases"
+    if change == "symlink":
+        shutil.move(releases, tmp_path / "moved")
+        releases.symlink_to(tmp_path / "moved")
+        expected = ("releases", "RR109")
+    elif change == "plain file":
+        shutil.rmtree(releases)
+        releases.write_text("not a folder\n", encoding="utf-8")
+        expected = ("releases", "RR110")
+    else:
+        git(repo.parent, "rm", "-r", "-q", "--cached", "data/releases")
+        (repo.parent / ".gitignore").write_text("data/releases/\n", encoding="utf-8")
+        commit(repo.parent, "releases are not tracked")
+        same_as_uncached(repo)  # a cache for the new tree
+        (repo / APPROVALS / "cloud-validated.yaml").write_text("milestone: [\n", "utf-8")
+        expected = (f"{APPROVALS}/cloud-validated.yaml", "RR100")
+    found = same_as_uncached(repo)
+    assert expected in codes(found)
+
+
+def test_a_registry_folder_named_like_pathspec_magic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None, run_line: RunLine
+) -> None:
+    """Git reads ":registry" as magic unless told paths are literal: the full check and
+    ``validate --base`` (plain scan and private index) must see inside the real folder."""
+    registry = make_repo(tmp_path, monkeypatch, ":registry")
+    monkeypatch.setattr(worktree, "SAVE_AFTER_SECONDS", -1)  # the private index at once
+    same_as_uncached(registry)
+    bad = registry / APPROVALS / "cloud-validated.yaml"
+    bad.write_text("milestone: [\n", encoding="utf-8")
+    found = same_as_uncached(registry)
+    assert (f"{APPROVALS}/cloud-validated.yaml", "RR100") in codes(found)
+    args = ["--registry", str(registry), "validate", "--base", "HEAD"]
+    uncached = run_line(args, env={"RELREG_NO_CACHE": "1"})
+    assert uncached[0] == 1 and "RR100" in uncached[1] + uncached[2]
+    for _ in range(3):  # the plain scan first, then the private index
+        assert run_line(args, env={"RELREG_CACHE_DIR": str(tmp_path / "cache")}) == uncached
