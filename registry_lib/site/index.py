@@ -189,9 +189,11 @@ def build_index(reg: Registry) -> SiteIndex:
     """Sort once, compute each release object once."""
     everything = list_releases(reg, Filters(include_rejected=True))
     reached = {}
+    shared: dict[frozenset[str], frozenset[str]] = {}  # a few distinct sets, one object each
     for entry in everything:
         names = {a.record.milestone for a in entry.valid_approvals() if a.record}
-        reached[entry.tag] = frozenset(s for n in names if (s := reg.resolve_milestone(n)))
+        slugs = frozenset(s for n in names if (s := reg.resolve_milestone(n)))
+        reached[entry.tag] = shared.setdefault(slugs, slugs)
     return SiteIndex(
         reg=reg,
         everything=everything,

@@ -67,7 +67,7 @@ def whole(made: Made) -> bytes:
     return made if isinstance(made, bytes) else b"".join(made)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 200,000 jobs at 100,000 releases
 class Job:
     """How to make one output file: its input fingerprint (None: always made) and maker."""
 
