@@ -101,8 +101,9 @@ class Writer:
         sig = signature(st)
         trusted = self.trusted
         # A signature recorded right after the previous build left the file vouches for its
-        # type, size, time and mode (any change moves the change time); at 100,000 releases
-        # a rebuild asks this of 200,000 files.
+        # type, size and time (any change moves the change time); at 100,000 releases a
+        # rebuild asks this of 200,000 files. The mode is still compared: the umask may
+        # have changed since.
         known = not self.verify and trusted is not None and trusted.get(relpath) == sig
         if not known:
             if not (st.st_mode & 0o170000 == 0o100000 and st.st_size == old.sizes.get(relpath)):
