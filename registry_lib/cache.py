@@ -16,6 +16,7 @@ import hashlib
 import marshal
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +64,9 @@ class GitState:
     dirty: frozenset[str]
 
 
+GIT_TIMEOUT = 60.0  # seconds; git status takes ~3 s at 100,000 releases
+
+
 class PendingState:
     """``git status`` running in the background while relreg reads files, and ``git
     ls-files -v`` for the entries whose work-tree files Git does not look at."""
@@ -77,14 +81,23 @@ class PendingState:
             proc.communicate()
 
     def result(self) -> GitState | None:
-        """Wait for Git; None when it failed.
+        """Wait for Git; None when it failed or did not answer within ``GIT_TIMEOUT``
+        seconds (it blocks for good opening a named pipe called .gitignore).
 
         ``dirty`` holds the paths ``git status`` names (a folder, named when it is ignored
         or holds another repository, ends with "/"), and the files Git is told not to
         look at (skip-worktree: sparse checkouts; assume-unchanged), whose edits it would
         never name.
         """
-        outputs = [proc.communicate()[0] for proc in self.procs]
+        deadline = time.monotonic() + GIT_TIMEOUT
+        try:
+            outputs = [
+                proc.communicate(timeout=max(0.0, deadline - time.monotonic()))[0]
+                for proc in self.procs
+            ]
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            return None
         if any(proc.returncode != 0 for proc in self.procs):
             return None
         cut = len(self.prefix) + 1 if self.prefix else 0

@@ -161,18 +161,22 @@ def _batches(body: list[SourceFile]) -> list[list[SourceFile]]:
     return out
 
 
+Entry = tuple[str, bool]  # a name in a folder, and whether it is a folder (not a link)
+
+
 @dataclass
 class _Walked:
     """What the walk saw: each group's files and folders (the folder itself included), and
-    the names inside ``releases`` and each channel folder."""
+    the entries of ``releases`` (always named, even when missing) and each channel folder."""
 
     members: dict[str, list[str]]  # group -> names relative to it ("" the folder itself)
-    tops: dict[str, set[str]]
+    tops: dict[str, set[Entry]]
 
 
 def _walked(files: list[SourceFile], folders: list[str]) -> _Walked:
     members: dict[str, list[str]] = {}
-    tops: dict[str, set[str]] = {}
+    tops: dict[str, set[Entry]] = {"releases": set()}
+    walked = set(folders)
     for path in [f.path for f in files] + folders:
         parts = path.split("/")
         if parts[0] != "releases":
@@ -182,11 +186,24 @@ def _walked(files: list[SourceFile], folders: list[str]) -> _Walked:
             members.setdefault(group, []).append(path[len(group) + 1 :])
         for depth in (1, 2):
             if len(parts) > depth:
-                tops.setdefault("/".join(parts[:depth]), set()).add(parts[depth])
+                entry = "/".join(parts[: depth + 1])
+                tops.setdefault("/".join(parts[:depth]), set()).add((parts[depth], entry in walked))
     for folder in folders:  # walked folders: an empty one lists nothing, and is known
         if folder.count("/") < 2 and folder.startswith("releases"):
             tops.setdefault(folder, set())
     return _Walked(members, tops)
+
+
+def _releases_usable(root: Path) -> bool:
+    """True when ``releases`` is a real folder or absent: a link or a file there (an
+    RR109/RR110 finding of its own) is not cached; every run reads the registry."""
+    try:
+        mode = os.lstat(root / "releases").st_mode
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.S_ISDIR(mode)
 
 
 def _stream(root: Path) -> tuple[Registry, Groups, _Walked]:
@@ -260,26 +277,29 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
     if pending is None:
         return None if cached_only else _assemble(*_stream(root)[:2])
     defs_key = _definitions_key(root)
-    payload = cache.read(root)
+    payload = cache.read(root) if _releases_usable(root) else None
     if payload and payload.get("tree") == pending.tree and payload.get("defs") == defs_key:
         state = pending.result()
-        if state is not None:
+        relisted = _relisted(root, payload.get("tops") or {}) if state is not None else None
+        if state is not None and relisted is not None:
             cached: Groups = payload["groups"]
             stale = _stale_groups(state.dirty, cached)
             stale |= {g for g, v in cached.items() if v is None}
             stale |= _restated(root, cached, stale, payload.get("files") or {})
-            stale |= _relisted(root, payload.get("tops") or {})
+            stale |= relisted
             fresh = load_registry(SubsetSource(root, stale))
             groups = {g: v for g, v in cached.items() if g not in stale}
             groups.update(_groups(fresh))
             return _assemble(fresh, groups)
+        if cached_only:
+            return None
     elif cached_only:
         pending.cancel()
         return None
     defs, groups, walked = _stream(root)  # while git status runs
     snapshot = _assemble(defs, groups)
     state = pending.result()
-    if state is not None:
+    if state is not None and _releases_usable(root):
         members = walked.members
         # a folder holding nothing relreg reads (empty, say) is a group too: a named pipe
         # put there later is seen by its folder's stat, as in any other group
@@ -300,7 +320,7 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
                 files[group] = (names, sigs)
         tops = {}
         for folder, listed in walked.tops.items():
-            sig = signature(prefix + folder)
+            sig = signature(prefix + folder)  # None when missing ("releases" may be)
             if sig is not None and max(sig[1], sig[2]) >= racy:
                 sig = None  # listed again by every run until it is stored calm
             tops[folder] = (sig, sorted(listed))
@@ -315,34 +335,37 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
     return snapshot
 
 
-def _relisted(root: Path, tops: dict[str, Any]) -> set[str]:
-    """Entries added to or gone from ``releases`` or a channel folder since the cache was
-    filled, as paths (a new folder is walked whole; a gone one drops out).
+def _relisted(root: Path, tops: dict[str, Any]) -> set[str] | None:
+    """Entries added to, gone from or changed in kind in ``releases`` or a channel folder
+    since the cache was filled, as paths (a new folder is walked whole); None when one of
+    these folders is gone or is no longer a real folder (the cache cannot say what of its
+    contents is still there: read everything).
 
     Git does not name every new entry: not a named pipe or socket, not one named
     ``.git``; adding or removing any entry changes the folder's stat. One ``lstat`` per
     channel; a folder that changed is listed again.
     """
-    out = set()
+    out: set[str] = set()
     prefix = os.path.join(str(root), "")
-    for folder, (sig, names) in tops.items():
+    for folder, (sig, entries) in tops.items():
         try:
             st = os.lstat(prefix + folder)
-        except OSError:
-            out.add(folder)  # gone: whatever it held is gone too
-            continue
+        except FileNotFoundError:
+            if sig is not None or entries:
+                return None  # it was there: whatever it held is gone
+            continue  # "releases", missing then and now
         if not stat.S_ISDIR(st.st_mode):
-            out.add(folder)  # a file or a link now: read as the walk would
-            continue
+            return None  # a link or a file where a folder was
         if sig is not None and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == tuple(
             sig
         ):
             continue
         try:
-            now = set(os.listdir(prefix + folder))
+            with os.scandir(prefix + folder) as listing:
+                now = {(e.name, e.is_dir(follow_symlinks=False)) for e in listing}
         except OSError:
-            now = set()
-        out.update(f"{folder}/{name}" for name in now.symmetric_difference(names))
+            return None  # unreadable now: the walk will say so
+        out.update(f"{folder}/{name}" for name, _ in now.symmetric_difference(map(tuple, entries)))
     return out
 
 

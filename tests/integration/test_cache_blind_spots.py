@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cachekit import DATA, commit, git
 
-from registry_lib import snapshot, worktree
+from registry_lib import cache, snapshot, worktree
 from registry_lib.findings import Finding
 from registry_lib.loader import load_directory
 from registry_lib.rules import validate
@@ -134,3 +134,76 @@ def test_a_registry_folder_named_like_pathspec_magic(
     assert uncached[0] == 1 and "RR100" in uncached[1] + uncached[2]
     for _ in range(3):  # the plain scan first, then the private index
         assert run_line(args, env={"RELREG_CACHE_DIR": str(tmp_path / "cache")}) == uncached
+
+
+@pytest.mark.parametrize("kind", ["named pipe", "folder"])
+def test_entries_directly_in_releases_change_kind(repo: Path, kind: str) -> None:
+    """A name in ``releases/`` (or a channel folder) that turns from a file into a folder
+    or back is read again, with what the folder holds."""
+    odd = repo / "releases" / "odd"
+    if kind == "named pipe":
+        os.mkfifo(odd)
+    else:
+        odd.mkdir()
+    same_as_uncached(repo)
+    if kind == "named pipe":
+        odd.unlink()
+        (odd / "1.0.0").mkdir(parents=True)
+        os.mkfifo(odd / "1.0.0" / "release.yaml")
+        expected = ("releases/odd/1.0.0/release.yaml", "RR100")
+    else:
+        odd.rmdir()
+        os.mkfifo(odd)
+        expected = ("releases/odd", "RR110")
+    assert expected in codes(same_as_uncached(repo))
+
+
+@pytest.mark.parametrize("what", ["releases/3.74", "releases"])
+def test_a_folder_above_the_releases_becomes_a_link(repo: Path, what: str) -> None:
+    """Cached folders below a folder now reached through a link are not trusted: the
+    registry is read again (a named pipe no Git command names is inside)."""
+    hidden = repo / "releases/3.74/9.9.9"
+    hidden.mkdir()
+    os.mkfifo(hidden / "release.yaml")
+    same_as_uncached(repo)
+    folder = repo / what
+    folder.rename(folder.with_name(folder.name + ".real"))
+    folder.symlink_to(folder.name + ".real")
+    assert (what, "RR109") in codes(same_as_uncached(repo))
+
+
+def test_releases_gone_or_arriving_with_what_git_does_not_name(repo: Path) -> None:
+    os.mkfifo(repo / "releases" / "odd")
+    same_as_uncached(repo)
+    shutil.rmtree(repo / "releases")
+    assert same_as_uncached(repo) == []  # the cached RR110 of releases/odd is gone too
+    git(repo.parent, "add", "-A")
+    commit(repo.parent, "no releases")
+    same_as_uncached(repo)  # a cache for a registry without releases/
+    (repo / "releases/1/1.0.0").mkdir(parents=True)
+    os.mkfifo(repo / "releases/1/1.0.0/release.yaml")
+    assert ("releases/1/1.0.0/release.yaml", "RR100") in codes(same_as_uncached(repo))
+
+
+@pytest.mark.parametrize("kind", ["symlink", "file"])
+def test_a_committed_releases_that_is_not_a_folder(repo: Path, kind: str) -> None:
+    shutil.rmtree(repo / "releases")
+    if kind == "symlink":
+        (repo / "releases").symlink_to("milestones")
+    else:
+        (repo / "releases").write_text("x\n", encoding="utf-8")
+    git(repo.parent, "add", "-A")
+    commit(repo.parent, "releases is not a folder")
+    same_as_uncached(repo)
+    assert ("releases", "RR109" if kind == "symlink" else "RR110") in codes(same_as_uncached(repo))
+
+
+def test_git_blocked_by_a_named_pipe_is_not_waited_for(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git status opens every .gitignore it meets: a named pipe there blocks it for good.
+    relreg stops waiting after cache.GIT_TIMEOUT and reads the registry itself."""
+    monkeypatch.setattr(cache, "GIT_TIMEOUT", 1.0)
+    same_as_uncached(repo)
+    os.mkfifo(repo / "releases/3.74/.gitignore")
+    assert ("releases/3.74/.gitignore", "RR111") in codes(same_as_uncached(repo))
