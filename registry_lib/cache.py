@@ -73,6 +73,7 @@ class PendingState:
 
     def __init__(self, tree: str, prefix: str, procs: list[subprocess.Popen[bytes]]) -> None:
         self.tree, self.prefix, self.procs = tree, prefix, procs
+        self._answer: tuple[GitState | None] | None = None  # once Git has answered
 
     def cancel(self) -> None:
         """Stop Git when its answer is no longer needed."""
@@ -87,8 +88,13 @@ class PendingState:
         ``dirty`` holds the paths ``git status`` names (a folder, named when it is ignored
         or holds another repository, ends with "/"), and the files Git is told not to
         look at (skip-worktree: sparse checkouts; assume-unchanged), whose edits it would
-        never name.
+        never name. Asked again, it gives the same answer.
         """
+        if self._answer is None:
+            self._answer = (self._wait(),)
+        return self._answer[0]
+
+    def _wait(self) -> GitState | None:
         deadline = time.monotonic() + GIT_TIMEOUT
         try:
             outputs = [

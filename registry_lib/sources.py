@@ -93,7 +93,7 @@ class DirectorySource:
         self.folders: list[str] | None = None  # when a list, each folder walked is added
 
     def files(self) -> Iterator[SourceFile]:
-        """Walk the registry, skipping hidden folders such as .git."""
+        """Walk the registry: every entry, hidden ones too (a stray ``.git`` is a finding)."""
         yield from self._tops(("registry.yaml", "milestones", "releases"))
 
     def _tops(self, names: Iterable[str]) -> Iterator[SourceFile]:
