@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import gitutil
 from .errors import GitError
 from .gitutil import git
 from .regularfile import read_regular
@@ -64,9 +65,6 @@ class GitState:
     dirty: frozenset[str]
 
 
-GIT_TIMEOUT = 60.0  # seconds; git status takes ~3 s at 100,000 releases
-
-
 class PendingState:
     """``git status`` running in the background while relreg reads files, and ``git
     ls-files -v`` for the entries whose work-tree files Git does not look at."""
@@ -82,8 +80,9 @@ class PendingState:
             proc.communicate()
 
     def result(self) -> GitState | None:
-        """Wait for Git; None when it failed or did not answer within ``GIT_TIMEOUT``
-        seconds (it blocks for good opening a named pipe called .gitignore).
+        """Wait for Git; None when it failed or did not answer within
+        ``gitutil.GIT_TIMEOUT`` seconds (it blocks for good opening a named pipe called
+        .gitignore).
 
         ``dirty`` holds the paths ``git status`` names (a folder, named when it is ignored
         or holds another repository, ends with "/"), and the files Git is told not to
@@ -95,7 +94,7 @@ class PendingState:
         return self._answer[0]
 
     def _wait(self) -> GitState | None:
-        deadline = time.monotonic() + GIT_TIMEOUT
+        deadline = time.monotonic() + gitutil.GIT_TIMEOUT
         try:
             outputs = [
                 proc.communicate(timeout=max(0.0, deadline - time.monotonic()))[0]

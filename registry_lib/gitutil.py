@@ -13,6 +13,25 @@ from typing import Any
 from .errors import GitError
 
 NO_GIT = "git is not installed or not on PATH; install Git"
+# Seconds to wait for a Git command that reads the work tree (git status takes ~3 s at
+# 100,000 releases): one that meets a named pipe where it reads a file (.gitignore)
+# blocks for good.
+GIT_TIMEOUT = 60.0
+
+
+def wait(proc: subprocess.Popen[bytes], command: str) -> tuple[bytes, bytes]:
+    """``proc.communicate()`` within ``GIT_TIMEOUT``; GitError (and the process killed)
+    when Git gives no answer in time."""
+    try:
+        out, err = proc.communicate(timeout=GIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise GitError(
+            f"git {command} gave no answer within {GIT_TIMEOUT:.0f} s; a named pipe where "
+            "Git reads a file (a .gitignore, say) blocks it: remove it"
+        ) from None
+    return out or b"", err or b""
 
 
 def git(
@@ -89,7 +108,7 @@ def git_many(cwd: Path, *commands: list[str]) -> list[str]:
         raise GitError(NO_GIT) from exc
     outputs = []
     for args, proc in zip(commands, procs, strict=True):
-        out, err = proc.communicate()
+        out, err = wait(proc, args[0])
         if proc.returncode != 0:
             raise _failure(args[0], proc.returncode, err)
         outputs.append(out.decode("utf-8", "replace"))

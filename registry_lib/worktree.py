@@ -37,7 +37,7 @@ from pathlib import Path
 
 from . import privateindex
 from .errors import GitError
-from .gitutil import NO_GIT, _failure, git, git_many
+from .gitutil import NO_GIT, _failure, git, git_many, wait
 
 # Above this many candidates the check reads the whole registry folder instead of naming
 # each path (command lines have a length limit).
@@ -80,7 +80,10 @@ class PlainScan:
 
     def changed_paths(self) -> list[str]:
         """Wait for Git; the registry paths it names, relative to the registry."""
-        outputs = [proc.communicate() for proc in self.procs]
+        try:
+            outputs = [wait(p, a[0]) for p, a in zip(self.procs, self.commands, strict=True)]
+        finally:
+            self.cancel()  # the other command, when one gave no answer
         paths: list[str] = []
         for args, proc, (out, err) in zip(self.commands, self.procs, outputs, strict=True):
             if proc.returncode != 0:
@@ -174,7 +177,7 @@ class Scan:
                     self.cancel()
                     raise GitError(f"the private index {self.private} is damaged")
                 privateindex.remember_checked(self.private, self.checked)
-            out, err = self.proc.communicate()
+            out, err = wait(self.proc, "status")
             if self.proc.returncode != 0:
                 raise _failure("status", self.proc.returncode, err)
         finally:

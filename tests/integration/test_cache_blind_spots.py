@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cachekit import DATA, commit, git
 
-from registry_lib import cache, snapshot, worktree
+from registry_lib import gitutil, snapshot, worktree
 from registry_lib.findings import Finding
 from registry_lib.loader import load_directory
 from registry_lib.rules import validate
@@ -202,8 +202,25 @@ def test_git_blocked_by_a_named_pipe_is_not_waited_for(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """git status opens every .gitignore it meets: a named pipe there blocks it for good.
-    relreg stops waiting after cache.GIT_TIMEOUT and reads the registry itself."""
-    monkeypatch.setattr(cache, "GIT_TIMEOUT", 1.0)
+    relreg stops waiting after gitutil.GIT_TIMEOUT and reads the registry itself."""
+    monkeypatch.setattr(gitutil, "GIT_TIMEOUT", 1.0)
     same_as_uncached(repo)
     os.mkfifo(repo / "releases/3.74/.gitignore")
     assert ("releases/3.74/.gitignore", "RR111") in codes(same_as_uncached(repo))
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_validate_base_blocked_by_a_named_pipe_says_so(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_line: RunLine, cached: bool
+) -> None:
+    """``validate --base`` needs Git's answer: when Git blocks on a named pipe it reads,
+    relreg stops after gitutil.GIT_TIMEOUT with an error naming the cause."""
+    monkeypatch.setattr(gitutil, "GIT_TIMEOUT", 1.0)
+    monkeypatch.setattr(worktree, "SAVE_AFTER_SECONDS", -1)
+    os.mkfifo(repo / "releases/3.74/.gitignore")
+    env = {"RELREG_CACHE_DIR": str(tmp_path / "cache")} if cached else {"RELREG_NO_CACHE": "1"}
+    for _ in range(2 if cached else 1):  # the plain scan, then the private index
+        code, out, err = run_line(["--registry", str(repo), "validate", "--base", "HEAD"], env=env)
+        assert code == 1
+        assert "gave no answer within 1 s" in err and ".gitignore" in err
+        assert "Traceback" not in out + err
