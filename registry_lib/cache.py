@@ -16,15 +16,13 @@ import hashlib
 import marshal
 import os
 import subprocess
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import gitutil
 from .errors import GitError
-from .gitutil import git
+from .gitutil import git, wait
 from .regularfile import read_regular
 
 FORMAT = 1
@@ -81,8 +79,8 @@ class PendingState:
 
     def result(self) -> GitState | None:
         """Wait for Git; None when it failed or did not answer within
-        ``gitutil.GIT_TIMEOUT`` seconds (it blocks for good opening a named pipe called
-        .gitignore).
+        ``gitutil.GIT_TIMEOUT`` seconds (``gitutil.wait``: it blocks for good opening a
+        named pipe called .gitignore).
 
         ``dirty`` holds the paths ``git status`` names (a folder, named when it is ignored
         or holds another repository, ends with "/"), and the files Git is told not to
@@ -94,13 +92,10 @@ class PendingState:
         return self._answer[0]
 
     def _wait(self) -> GitState | None:
-        deadline = time.monotonic() + gitutil.GIT_TIMEOUT
         try:
-            outputs = [
-                proc.communicate(timeout=max(0.0, deadline - time.monotonic()))[0]
-                for proc in self.procs
-            ]
-        except subprocess.TimeoutExpired:
+            commands = ("status", "ls-files")
+            outputs = [wait(p, c)[0] for p, c in zip(self.procs, commands, strict=True)]
+        except GitError:  # no answer in time
             self.cancel()
             return None
         if any(proc.returncode != 0 for proc in self.procs):
