@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import struct
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
@@ -161,6 +162,16 @@ def read(root: Path) -> dict[str, Any] | None:
 def write(root: Path, payload: dict[str, Any]) -> None:
     """Store the payload atomically; a cache that cannot be written is simply skipped."""
     write_file(_file(root), payload)
+
+
+STAT = struct.Struct("<QqqQ")  # size, modification and change times (ns), inode
+
+
+def stat_signature(st: os.stat_result) -> bytes:
+    """The stat fields that change whenever a file is written, replaced or touched (and a
+    folder whenever an entry comes or goes), packed: a 65-byte object instead of ~200 for
+    a tuple of four ints, for caches that keep hundreds of thousands."""
+    return STAT.pack(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def small_change(entries: int) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import struct
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from .loader import (
     require_registry,
 )
 from .query import Facts, facts_of
-from .recordcache import signature
 from .registry import Registry
 from .rules import check_release, duplicate_tags
 
@@ -234,7 +232,6 @@ def _stream(root: Path) -> tuple[Registry, Groups, _Walked]:
 
 
 RACY_NS = 2_000_000_000  # files changed this close to a run's start are not cached clean
-_SIGNATURE = struct.Struct("<QqqQ")  # size, modification and change times (ns), inode
 
 
 def _signatures(prefix: str, group: str, names: list[str], racy: int | None = None) -> bytes | None:
@@ -250,7 +247,7 @@ def _signatures(prefix: str, group: str, names: list[str], racy: int | None = No
             return None
         if racy is not None and max(st.st_mtime_ns, st.st_ctime_ns) >= racy:
             return None
-        out.append(_SIGNATURE.pack(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+        out.append(cache.stat_signature(st))
     return b"".join(out)
 
 
@@ -320,9 +317,13 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
                 files[group] = (names, sigs)
         tops = {}
         for folder, listed in walked.tops.items():
-            sig = signature(prefix + folder)  # None when missing ("releases" may be)
-            if sig is not None and max(sig[1], sig[2]) >= racy:
-                sig = None  # listed again by every run until it is stored calm
+            try:
+                st = os.lstat(prefix + folder)
+            except OSError:
+                sig = None  # missing ("releases" may be)
+            else:  # one changed just now is listed again by every run until stored calm
+                calm = max(st.st_mtime_ns, st.st_ctime_ns) < racy
+                sig = cache.stat_signature(st) if calm else None
             tops[folder] = (sig, sorted(listed))
         payload = {
             "tree": state.tree,
@@ -356,9 +357,7 @@ def _relisted(root: Path, tops: dict[str, Any]) -> set[str] | None:
             continue  # "releases", missing then and now
         if not stat.S_ISDIR(st.st_mode):
             return None  # a link or a file where a folder was
-        if sig is not None and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == tuple(
-            sig
-        ):
+        if sig is not None and cache.stat_signature(st) == sig:
             continue
         try:
             with os.scandir(prefix + folder) as listing:

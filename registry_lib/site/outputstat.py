@@ -20,29 +20,22 @@ keep every field. The file is checksummed and tagged with relreg's code version
 
 from __future__ import annotations
 
-import os
-import struct
 import time
 from pathlib import Path
 
-from ..cache import enabled, read_file, registry_file, write_file
+from ..cache import STAT, enabled, read_file, registry_file, stat_signature, write_file
 
 FORMAT = 1
 # Packed, not a tuple: 65 bytes a file instead of about 200 (200,000 files at 100k releases).
 Signature = bytes
-_PACKED = struct.Struct("<QqqQ")  # size, mtime_ns, ctime_ns, inode
+signature = stat_signature  # of an os.stat_result
 FINE_RACY_NS = 100_000_000  # file systems with sub-second times: ample for any clock tick
 COARSE_RACY_NS = 2_000_000_000  # file systems with whole-second (or two-second) times
 
 
-def signature(st: os.stat_result) -> Signature:
-    """The stat fields that change whenever a file is written, replaced or touched."""
-    return _PACKED.pack(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
 def change_time(sig: Signature) -> int:
     """The change time (nanoseconds) recorded in a signature."""
-    return int(_PACKED.unpack(sig)[2])
+    return int(STAT.unpack(sig)[2])
 
 
 def _file(out: Path) -> Path:
