@@ -7,9 +7,9 @@ so ``relreg … --json`` and the feed print the same objects in the same order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from ..objects import definition_object
 from ..query import Filters, list_releases
@@ -76,34 +76,41 @@ def links(options: SiteOptions) -> dict[str, str]:
 
 
 PIECE = 2048  # list items per piece of a big document
+T = TypeVar("T")
 
 
-def releases_document(index: SiteIndex, found: list[ReleaseEntry]) -> Iterator[bytes]:
-    """``{"releases": [...]}`` exactly as ``dump_json`` writes it, from the cached objects,
-    in pieces: made whole, releases.json at 100,000 releases (75 MB) was held as a joined
-    text, an indented one and their bytes at once, ~225 MB."""
-    if not found:
-        yield dump_json({"releases": []})
-        return
-    yield b'{\n  "releases": [\n    '
-    text = index.text
-    for start in range(0, len(found), PIECE):
-        # joined first and indented once per piece (indenting each text costs more)
-        piece = ",\n".join([text(e) for e in found[start : start + PIECE]])
-        yield (",\n    " if start else "").encode() + piece.replace("\n", "\n    ").encode()
-    yield b"\n  ]\n}\n"
-
-
-def list_document(name: str, items: list[Any]) -> Iterator[bytes]:
-    """``{name: items}`` exactly as ``dump_json`` writes it, in pieces (events.json)."""
+def _in_pieces(
+    name: str, items: Sequence[T], piece: Callable[[Sequence[T]], str]
+) -> Iterator[bytes]:
+    """``{name: [...]}`` exactly as ``dump_json`` writes it, ``PIECE`` items at a time;
+    ``piece`` gives some items' indented text (items joined by ``",\\n    "``)."""
     if not items:
-        yield dump_json({name: items})
+        yield dump_json({name: []})
         return
     yield f'{{\n  "{name}": [\n    '.encode()
     for start in range(0, len(items), PIECE):
-        piece = ",\n    ".join([dumps_indented(v, "\n    ") for v in items[start : start + PIECE]])
-        yield ((",\n    " if start else "") + piece).encode()
+        yield ((",\n    " if start else "") + piece(items[start : start + PIECE])).encode()
     yield b"\n  ]\n}\n"
+
+
+def releases_document(index: SiteIndex, found: list[ReleaseEntry]) -> Iterator[bytes]:
+    """``{"releases": [...]}`` from the cached objects' texts, in pieces: made whole,
+    releases.json at 100,000 releases (75 MB) was held as a joined text, an indented one
+    and their bytes at once, ~225 MB."""
+    text = index.text
+
+    def piece(entries: Sequence[ReleaseEntry]) -> str:
+        # joined first and indented once (indenting each text costs more)
+        return ",\n".join([text(e) for e in entries]).replace("\n", "\n    ")
+
+    return _in_pieces("releases", found, piece)
+
+
+def list_document(name: str, items: list[Any]) -> Iterator[bytes]:
+    """``{name: items}`` in pieces (events.json)."""
+    return _in_pieces(
+        name, items, lambda some: ",\n    ".join([dumps_indented(v, "\n    ") for v in some])
+    )
 
 
 Maker = Callable[[], Made]
