@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment
 
 from ..registry import Registry
+from . import htmlparts
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .fingerprint import Deferred, Key, engine_fingerprint, fingerprint
 from .index import SiteIndex, build_index
@@ -259,6 +260,8 @@ _TEMPLATES: dict[type[Page], str] = {
 
 def render_page(env: Environment, page: Page) -> bytes:
     """One page as UTF-8 HTML."""
+    if type(page) is ReleasePage and env.globals["builtin_release_page"]:
+        return htmlparts.release_page(page).encode("utf-8")
     return render(env, _TEMPLATES[type(page)], page_context(page)).encode("utf-8")
 
 

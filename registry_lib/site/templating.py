@@ -106,9 +106,19 @@ def get_env(templates: Path | None = None) -> Environment:
     env.globals["history_table_rows"] = history_table_rows
     # milestone.html's rows and release.html's approvals and history are made in Python
     # only when _macros.html is the built-in one: an override's macros are left to Jinja.
-    env.globals["builtin_macros"] = templates is None or not (templates / "_macros.html").exists()
+    env.globals["builtin_macros"] = not _overrides(templates, "_macros.html")
+    # The whole release page is made in Python while none of its three templates is
+    # overridden (see htmlparts.release_page); not a template variable.
+    env.globals["builtin_release_page"] = not _overrides(
+        templates, "base.html", "release.html", "_macros.html"
+    )
     env.globals["search_path"] = [str(p) for p in search_path(templates)]
     return env
+
+
+def _overrides(templates: Path | None, *names: str) -> bool:
+    """True when the ``--templates`` folder has a file of one of these names."""
+    return templates is not None and any((templates / name).exists() for name in names)
 
 
 def _not_found(env: Environment, name: str) -> RelregError:

@@ -1,22 +1,26 @@
-"""release.html's approvals and history made in Python (``htmlparts.approval_items``,
-``history_table_rows``) equal the Jinja loops the template keeps for an overridden
-``_macros.html``, byte for byte, escaping included."""
+"""The release page made in Python (``htmlparts.release_page``, with its approvals and
+history from ``approval_items`` and ``history_table_rows``) equals what the templates make
+when ``--templates`` overrides them, byte for byte, escaping included."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 from pagekit import DATA, EVIL, release, write_registry
 
 from registry_lib.loader import load_directory
 from registry_lib.registry import Registry
 from registry_lib.site.context import SiteOptions
-from registry_lib.site.htmlparts import linkify
-from registry_lib.site.pages import page_files
-from registry_lib.site.templating import BUILTIN_TEMPLATES
+from registry_lib.site.htmlparts import linkify, release_page
+from registry_lib.site.pages import _page_makers, page_files
+from registry_lib.site.pagetypes import ReleasePage, page_context
+from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env, render
 
 TIME = "2023-06-01T00:00:00Z"
 REJECTED_AT = "2024-02-01T00:00:00Z"
@@ -126,3 +130,68 @@ def test_linkify_escapes_like_markup_format(value: object) -> None:
     link = Markup('<a href="{0}" rel="nofollow noopener noreferrer">{0}</a>').format(text)
     assert linkify(value) in (link, Markup.escape(text))
     assert str(linkify(value)).startswith("<a ") is str(value).startswith("https://")
+
+
+def release_pages(reg: Registry, **options: Any) -> list[ReleasePage]:
+    makers = _page_makers(reg, SiteOptions(build_time=TIME, **options), None, None)
+    pages = [make() for path, make in sorted(makers.items()) if path.startswith("releases/")]
+    return [p for p in pages if isinstance(p, ReleasePage)]
+
+
+def test_each_of_the_three_templates_overridden_renders_with_jinja(tmp_path: Path) -> None:
+    reg, history = hostile_registry(tmp_path / "reg", "https://github.com/example/releases")
+    python = page_files(reg, SiteOptions(build_time=TIME, history=history))
+    for name in ("base.html", "release.html", "_macros.html"):
+        folder = tmp_path / name
+        folder.mkdir()
+        text = (BUILTIN_TEMPLATES / name).read_text(encoding="utf-8")
+        (folder / name).write_text(text.replace("</h1>", "</h1><!--mine-->"), encoding="utf-8")
+        pages = page_files(reg, SiteOptions(build_time=TIME, templates=folder, history=history))
+        mine = pages["releases/1.0.0/index.html"].decode()
+        # only release.html has an <h1>; the others are equal copies: the same bytes
+        assert ("<!--mine-->" in mine) is (name == "release.html")
+        assert pages == python or name == "release.html"
+
+
+@pytest.fixture(scope="module")
+def hostile_pages(tmp_path_factory: pytest.TempPathFactory) -> list[ReleasePage]:
+    root = tmp_path_factory.mktemp("hostile")
+    reg, history = hostile_registry(root, "https://github.com/example/releases")
+    return release_pages(reg, history=history)
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+MAYBE = st.none() | TEXT | st.just("")
+URLISH = MAYBE | st.sampled_from(["https://e.org/a?b=1&c=<2>", "http://x", "javascript:x"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=TEXT,
+    title=TEXT,
+    root=st.sampled_from(["", "../", "../../", "<&>/"]),
+    nav=st.sampled_from(["home", "releases", "milestones", "channels", 'x"<']),
+    canonical=URLISH,
+    source_commit=MAYBE,
+    commit_url=URLISH,
+    build_time=MAYBE | st.just(TIME),
+    repository_url=URLISH,
+    which=st.integers(0, 2),
+    history=st.booleans(),
+    milestones=st.booleans(),
+)
+def test_release_page_equals_the_templates_for_any_frame(
+    hostile_pages: list[ReleasePage], which: int, history: bool, milestones: bool, **site: Any
+) -> None:
+    """Every field of base.html's frame, and a page with no history or no definitions."""
+    page = hostile_pages[which]
+    frame = {k: site.pop(k) for k in ("title", "root", "nav", "canonical")}
+    page = replace(
+        page,
+        site=replace(page.site, **site),
+        history=page.history if history else [],
+        milestones=page.milestones if milestones else [],
+        **frame,
+    )
+    jinja = render(get_env(None), "release.html", page_context(page))
+    assert release_page(page) == jinja
