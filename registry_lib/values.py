@@ -36,12 +36,12 @@ def format_timestamp(value: datetime) -> str:
 @lru_cache(maxsize=1 << 18)  # every timestamp of 100,000 releases and their approvals
 def normalize_timestamp(value: str) -> str:
     """Return the canonical UTC form of an RFC 3339 timestamp (fractions dropped)."""
-    if _canonical(value):
+    if is_canonical(value):
         return value
     return format_timestamp(parse_timestamp(value))
 
 
-def _canonical(value: str) -> bool:
+def is_canonical(value: str) -> bool:
     """True when ``value`` is already its own canonical form (``YYYY-MM-DDTHH:MM:SSZ``, a
     real date and time, year 1000 or later), as nearly every timestamp relreg writes is.
 

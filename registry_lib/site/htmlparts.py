@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from ..values import parse_timestamp
+from ..values import is_canonical, parse_timestamp
 
 # Characters that end or break out of an attribute or a URL, and control characters.
 _URL_BAD = re.compile(r"[\x00-\x1f \"'<>`\\]")
@@ -60,6 +60,8 @@ def format_datetime(value: str | None) -> str:
     """
     if not value:
         return ""
+    if is_canonical(value):  # nearly every one: cut, as strftime would write it (~4x faster)
+        return f"{value[:10]} {value[11:16]} UTC"
     try:
         return parse_timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
@@ -71,6 +73,8 @@ def format_date(value: str | None) -> str:
     """``2023-03-23T04:12:00Z`` -> ``2023-03-23``."""
     if not value:
         return ""
+    if is_canonical(value):
+        return value[:10]
     try:
         return parse_timestamp(value).strftime("%Y-%m-%d")
     except ValueError:

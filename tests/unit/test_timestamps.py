@@ -1,4 +1,5 @@
-"""``normalize_timestamp``'s shortcut for canonical input agrees with the general path."""
+"""The shortcuts for canonical timestamps (``normalize_timestamp``, the site's
+``format_datetime`` and ``format_date``) agree with the general path."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from registry_lib.site.htmlparts import format_date, format_datetime
 from registry_lib.values import format_timestamp, normalize_timestamp, parse_timestamp
 
 
@@ -74,3 +76,24 @@ def test_canonical_text_agrees(moment: datetime) -> None:
     m = moment
     text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
     assert outcome(normalize_timestamp.__wrapped__, text) == outcome(general, text)
+
+
+def shown(value: str) -> tuple[str, str]:
+    """The general path of the site's two formats."""
+    try:
+        moment = parse_timestamp(value)
+    except ValueError:
+        return value, value
+    return moment.strftime("%Y-%m-%d %H:%M UTC"), moment.strftime("%Y-%m-%d")
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)))
+def test_site_formats_of_canonical_text_agree(moment: datetime) -> None:
+    m = moment
+    text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
+    assert (format_datetime.__wrapped__(text), format_date.__wrapped__(text)) == shown(text)
+
+
+@given(st.text(alphabet="0123456789-:TZtz.+ ", min_size=18, max_size=22))
+def test_site_formats_of_any_text_agree(text: str) -> None:
+    assert (format_datetime.__wrapped__(text), format_date.__wrapped__(text)) == shown(text)
