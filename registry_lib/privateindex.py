@@ -91,6 +91,31 @@ def discard(private: Path) -> None:
             path.unlink()
 
 
+def _git_ok(top: Path, index: Path, *args: str) -> bool:
+    """True when a Git command on ``index`` succeeds."""
+    proc = subprocess.run(
+        git_on(*args), cwd=top, env=index_env(index, save=True), capture_output=True, check=False
+    )
+    return proc.returncode == 0
+
+
+def _stages_nothing(top: Path, index: Path, head: str) -> bool:
+    """True when ``index`` holds exactly ``head``'s files, so it needs no ``read-tree``.
+
+    ``read-tree --reset`` reads every tree of the commit (1.2 s at 100,000 releases);
+    ``diff-index --cached`` skips the folders the index's cache-tree vouches for (0.06 s).
+    Intent-to-add entries count as staged.
+    """
+    proc = subprocess.run(
+        git_on("diff-index", "--cached", "--quiet", head, "--"),
+        cwd=top,
+        env=index_env(index, save=False),
+        capture_output=True,
+        check=False,
+    )
+    return proc.returncode == 0
+
+
 def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> bool:
     """Make the private index for ``head``: from the previous one, or from the user's index.
 
@@ -104,6 +129,7 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
         return False
     source: bytes | None = None
     written_ns = 0  # when the source index was written (see below)
+    from_user = False  # a copy of the user's index, rather than an earlier private one
     for previous in reversed(others):
         try:
             written_ns = previous.stat().st_mtime_ns
@@ -124,19 +150,15 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
                 return False
             written_ns = user_index.stat().st_mtime_ns
             source = read_regular(user_index)
+            from_user = True
         except OSError:
             return False
     tmp = private.with_name(f"{private.stem}.{os.getpid()}.tmp")
     try:
         tmp.write_bytes(source)
-        proc = subprocess.run(
-            git_on("read-tree", "--reset", head),
-            cwd=top,
-            env=index_env(tmp, save=True),
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0:
+        if not (from_user and _stages_nothing(top, tmp, head)) and not _git_ok(
+            top, tmp, "read-tree", "--reset", head
+        ):
             return False
         # Git treats a file or folder whose time is not older than the index file's as
         # possibly changed since its stat was taken ("racily clean") and checks it again.

@@ -11,7 +11,8 @@ The private index is named after the HEAD commit it holds. When HEAD moves, the 
 one is brought to the new HEAD with ``git read-tree --reset`` (Git keeps the stats and
 the untracked cache of every path that did not change). The very first one is made from a
 copy of the user's index, the second time relreg runs in a repository: making it costs a
-full scan plus writing it, so a one-off run (a CI clone) uses the plain scan. Git guards
+full scan plus writing it, so a one-off run (a CI clone) uses the plain scan. A copy that
+stages nothing holds HEAD already and skips ``read-tree`` (``privateindex``). Git guards
 the untracked cache itself (folder times, ``.gitignore`` contents, exclude files); relreg
 checks the file's checksum (Git does not on read). Whatever goes wrong with it (missing,
 damaged, unwritable cache, any Git error) falls back to the plain scan, and a damaged

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -164,6 +165,56 @@ def test_staged_changes(registry_repo: Repo, cache: Path) -> None:
     repo.git("update-index", "--assume-unchanged", str(release))
     release.write_text(release.read_text() + "# hidden\n")
     assert "releases/4.0/4.0.0/release.yaml" not in same(repo)
+
+
+def held(repo: Repo, index: Path) -> list[str]:
+    """The files an index holds, as ``git ls-tree -r`` lists a commit's."""
+    env = {**os.environ, **repo.env, "GIT_INDEX_FILE": str(index)}
+    out = subprocess.run(
+        ["git", "ls-files", "-s", "-z"], cwd=repo.path, env=env, capture_output=True, check=True
+    ).stdout.decode()
+    lines = []
+    for item in filter(None, out.split("\0")):
+        info, path = item.split("\t", 1)
+        mode, blob, _stage = info.split(" ")
+        lines.append(f"{mode} blob {blob}\t{path}")
+    return lines
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        "nothing",
+        "new approval",
+        "edited release",
+        "deleted release",
+        "intent to add",
+    ],
+)
+def test_a_copy_made_while_the_users_index_stages_changes_holds_head(
+    registry_repo: Repo, cache: Path, stage: str
+) -> None:
+    """The private index is made from the user's: with nothing staged it is HEAD already
+    (no ``read-tree``); with anything staged, intent to add included, it is reset to HEAD."""
+    repo = registry_repo
+    approval = f"{REL}/approvals/nightly-passed.yaml"
+    release = repo.path / REL / "release.yaml"
+    if stage == "new approval":
+        repo.write(approval, APPROVAL.format(tag="4.0.0"))
+        repo.git("add", approval)
+    elif stage == "edited release":
+        release.write_text(release.read_text() + "# staged\n")
+        repo.git("add", str(release))
+    elif stage == "deleted release":
+        repo.git("rm", "-q", "--cached", str(release))
+    elif stage == "intent to add":
+        repo.write(approval, APPROVAL.format(tag="4.0.0"))
+        repo.git("add", "-N", approval)
+    expected = plain(repo)
+    assert (expected == []) is (stage == "nothing")
+    assert same(repo) == expected  # the second run makes the copy from the user's index
+    [copy] = copies(cache)
+    assert held(repo, copy) == repo.git("ls-tree", "-r", "--full-tree", "HEAD").splitlines()
 
 
 def test_moved_head_and_other_bases(registry_repo: Repo, cache: Path) -> None:
