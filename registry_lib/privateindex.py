@@ -36,6 +36,17 @@ def private_index_folder() -> Path:
     return cache_dir().absolute() / "git-index"
 
 
+# In the file name: a private index made by an earlier relreg (whose copies kept the
+# user's assume-unchanged and skip-worktree marks) is not used as it is, only as the
+# source of a new one.
+FORMAT = 2
+
+
+def private_index_path(key: str, head: str) -> Path:
+    """The private index of the user's index ``key`` at commit ``head``."""
+    return private_index_folder() / f"{key}-{head}-{FORMAT}.index"
+
+
 def _stat_key(st: os.stat_result) -> str:
     return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
@@ -91,12 +102,49 @@ def discard(private: Path) -> None:
             path.unlink()
 
 
-def _git_ok(top: Path, index: Path, *args: str) -> bool:
+def _git_ok(top: Path, index: Path, *args: str, stdin: bytes = b"") -> bool:
     """True when a Git command on ``index`` succeeds."""
     proc = subprocess.run(
-        git_on(*args), cwd=top, env=index_env(index, save=True), capture_output=True, check=False
+        git_on(*args),
+        cwd=top,
+        env=index_env(index, save=True),
+        input=stdin,
+        capture_output=True,
+        check=False,
     )
     return proc.returncode == 0
+
+
+def _clear_marks(top: Path, index: Path) -> bool:
+    """Clear the assume-unchanged and skip-worktree marks the copy took from the user's index.
+
+    Git does not look at a marked file's stat, so the private index would keep missing
+    its edits after the user clears the mark in their own index (the plain answer would
+    name them). Unmarked, such a file is only a candidate, which the user's index decides.
+    """
+    proc = subprocess.run(
+        git_on("ls-files", "-v", "-z"),
+        cwd=top,
+        env=index_env(index, save=False),
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return False
+    assumed, skipped = [], []
+    for item in proc.stdout.split(b"\0"):
+        tag, path = item[:1], item[2:]
+        if tag.islower():
+            assumed.append(path)
+        if tag in (b"S", b"s"):
+            skipped.append(path)
+    # One mark per command: given both flags, Git applies only the last.
+    for flag, paths in (("--no-assume-unchanged", assumed), ("--no-skip-worktree", skipped)):
+        if paths and not _git_ok(
+            top, index, "update-index", flag, "-z", "--stdin", stdin=b"\0".join(paths)
+        ):
+            return False
+    return True
 
 
 def _stages_nothing(top: Path, index: Path, head: str) -> bool:
@@ -159,6 +207,8 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
         if not (from_user and _stages_nothing(top, tmp, head)) and not _git_ok(
             top, tmp, "read-tree", "--reset", head
         ):
+            return False
+        if not _clear_marks(top, tmp):
             return False
         # Git treats a file or folder whose time is not older than the index file's as
         # possibly changed since its stat was taken ("racily clean") and checks it again.

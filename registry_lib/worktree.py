@@ -12,7 +12,9 @@ one is brought to the new HEAD with ``git read-tree --reset`` (Git keeps the sta
 the untracked cache of every path that did not change). The very first one is made from a
 copy of the user's index, the second time relreg runs in a repository: making it costs a
 full scan plus writing it, so a one-off run (a CI clone) uses the plain scan. A copy that
-stages nothing holds HEAD already and skips ``read-tree`` (``privateindex``). Git guards
+stages nothing holds HEAD already and skips ``read-tree`` (``privateindex``); a copy
+drops the user's assume-unchanged and skip-worktree marks, which would hide a file's
+edits from it after the user clears them (the user's index decides such a file). Git guards
 the untracked cache itself (folder times, ``.gitignore`` contents, exclude files); relreg
 checks the file's checksum (Git does not on read). Whatever goes wrong with it (missing,
 damaged, unwritable cache, any Git error) falls back to the plain scan, and a damaged
@@ -229,7 +231,7 @@ def start_scan(top: Path) -> Scan | None:
         return None  # no commit yet, or an old Git
     user_index = top / index_path
     key = hashlib.sha256(str(user_index.resolve()).encode()).hexdigest()[:16]
-    private = privateindex.private_index_folder() / f"{key}-{head}.index"
+    private = privateindex.private_index_path(key, head)
     try:
         content, checked = privateindex.read_unchecked(private)
         fresh = False

@@ -217,6 +217,38 @@ def test_a_copy_made_while_the_users_index_stages_changes_holds_head(
     assert held(repo, copy) == repo.git("ls-tree", "-r", "--full-tree", "HEAD").splitlines()
 
 
+@pytest.mark.parametrize("mark", ["assume-unchanged", "skip-worktree"])
+def test_a_mark_cleared_after_the_copy_was_made(
+    registry_repo: Repo, cache: Path, mark: str
+) -> None:
+    """Git does not stat a marked file; the copy must not keep a mark the user clears."""
+    repo = registry_repo
+    release = repo.path / REL / "release.yaml"
+    repo.git("update-index", f"--{mark}", str(release))
+    assert same(repo) == []  # the copy is made while the file is marked
+    release.write_text(release.read_text() + "# hidden\n")
+    assert same(repo) == []  # marked: the plain answer trusts the mark, and so must this
+    repo.git("update-index", f"--no-{mark}", str(release))
+    assert same(repo) == ["releases/4.0/4.0.0/release.yaml"]
+
+
+def test_a_copy_by_an_earlier_relreg_is_only_a_source(registry_repo: Repo, cache: Path) -> None:
+    """Private indexes of an earlier format (whose copies kept the user's marks) are made
+    into a new one, never used as they are."""
+    repo = registry_repo
+    release = repo.path / REL / "release.yaml"
+    repo.git("update-index", "--assume-unchanged", str(release))
+    assert same(repo) == []
+    [copy] = copies(cache)
+    old = copy.with_name(copy.name.replace("-2.index", ".index"))
+    old.write_bytes((repo.path / ".git" / "index").read_bytes())  # as it was: marked
+    copy.unlink()
+    repo.git("update-index", "--no-assume-unchanged", str(release))
+    release.write_text(release.read_text() + "# edited\n")
+    assert fast(repo, need=True) == ["releases/4.0/4.0.0/release.yaml"]
+    assert copies(cache) == [copy]  # made again from the old one, which is gone
+
+
 def test_moved_head_and_other_bases(registry_repo: Repo, cache: Path) -> None:
     repo = registry_repo
     approval = f"{REL}/approvals/nightly-passed.yaml"
