@@ -108,7 +108,7 @@ def get_env(templates: Path | None = None) -> Environment:
     # only when _macros.html is the built-in one: an override's macros are left to Jinja.
     env.globals["builtin_macros"] = not _overrides(templates, "_macros.html")
     # The whole release page is made in Python while none of its three templates is
-    # overridden (see htmlparts.release_page); not a template variable.
+    # overridden (htmlparts.release_page); pages.render_page reads this flag.
     env.globals["builtin_release_page"] = not _overrides(
         templates, "base.html", "release.html", "_macros.html"
     )
