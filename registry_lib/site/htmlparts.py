@@ -1,8 +1,10 @@
 """HTML made in Python for the built-in templates, where Jinja macro calls were most of a
-page's render time: table rows and the sections of a release page. Pure.
+page's render time: table rows, the sections of a release page, and whole release pages.
+Pure.
 
 Each function is byte-identical to the template code it stands for, which the templates
-still use when ``--templates`` overrides ``_macros.html`` (``builtin_macros`` is false);
+still use when ``--templates`` overrides ``_macros.html`` (``builtin_macros`` is false)
+or, for whole release pages, any of ``base.html``, ``release.html`` and ``_macros.html``;
 ``tests/site/test_rows.py`` and ``test_release_parts.py`` render both ways.
 """
 
