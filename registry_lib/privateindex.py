@@ -102,17 +102,28 @@ def discard(private: Path) -> None:
             path.unlink()
 
 
-def _git_ok(top: Path, index: Path, *args: str, stdin: bytes = b"") -> bool:
-    """True when a Git command on ``index`` succeeds."""
-    proc = subprocess.run(
+def _git(
+    top: Path, index: Path, *args: str, save: bool = False, stdin: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
+    """A Git command on ``index`` (``save``: it may write the index)."""
+    return subprocess.run(
         git_on(*args),
         cwd=top,
-        env=index_env(index, save=True),
+        env=index_env(index, save),
         input=stdin,
         capture_output=True,
         check=False,
     )
-    return proc.returncode == 0
+
+
+def _stages_nothing(top: Path, index: Path, head: str) -> bool:
+    """True when ``index`` holds exactly ``head``'s files, so it needs no ``read-tree``.
+
+    ``read-tree --reset`` reads every tree of the commit (1.2 s at 100,000 releases);
+    ``diff-index --cached`` skips the folders the index's cache-tree vouches for (0.06 s).
+    Intent-to-add entries and conflicts count as staged.
+    """
+    return _git(top, index, "diff-index", "--cached", "--quiet", head, "--").returncode == 0
 
 
 def _clear_marks(top: Path, index: Path) -> bool:
@@ -122,46 +133,25 @@ def _clear_marks(top: Path, index: Path) -> bool:
     its edits after the user clears the mark in their own index (the plain answer would
     name them). Unmarked, such a file is only a candidate, which the user's index decides.
     """
-    proc = subprocess.run(
-        git_on("ls-files", "-v", "-z"),
-        cwd=top,
-        env=index_env(index, save=False),
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
+    listed = _git(top, index, "ls-files", "-v", "-z")
+    if listed.returncode != 0:
         return False
     assumed, skipped = [], []
-    for item in proc.stdout.split(b"\0"):
-        tag, path = item[:1], item[2:]
+    for item in listed.stdout.split(b"\0"):
+        tag, path = item[:1], item[2:] + b"\0"
         if tag.islower():
             assumed.append(path)
         if tag in (b"S", b"s"):
             skipped.append(path)
     # One mark per command: given both flags, Git applies only the last.
     for flag, paths in (("--no-assume-unchanged", assumed), ("--no-skip-worktree", skipped)):
-        if paths and not _git_ok(
-            top, index, "update-index", flag, "-z", "--stdin", stdin=b"\0".join(paths)
-        ):
-            return False
+        if paths:
+            cleared = _git(
+                top, index, "update-index", flag, "-z", "--stdin", save=True, stdin=b"".join(paths)
+            )
+            if cleared.returncode != 0:
+                return False
     return True
-
-
-def _stages_nothing(top: Path, index: Path, head: str) -> bool:
-    """True when ``index`` holds exactly ``head``'s files, so it needs no ``read-tree``.
-
-    ``read-tree --reset`` reads every tree of the commit (1.2 s at 100,000 releases);
-    ``diff-index --cached`` skips the folders the index's cache-tree vouches for (0.06 s).
-    Intent-to-add entries count as staged.
-    """
-    proc = subprocess.run(
-        git_on("diff-index", "--cached", "--quiet", head, "--"),
-        cwd=top,
-        env=index_env(index, save=False),
-        capture_output=True,
-        check=False,
-    )
-    return proc.returncode == 0
 
 
 def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> bool:
@@ -204,9 +194,8 @@ def make(top: Path, user_index: Path, head: str, key: str, private: Path) -> boo
     tmp = private.with_name(f"{private.stem}.{os.getpid()}.tmp")
     try:
         tmp.write_bytes(source)
-        if not (from_user and _stages_nothing(top, tmp, head)) and not _git_ok(
-            top, tmp, "read-tree", "--reset", head
-        ):
+        reset = not (from_user and _stages_nothing(top, tmp, head))
+        if reset and _git(top, tmp, "read-tree", "--reset", head, save=True).returncode != 0:
             return False
         if not _clear_marks(top, tmp):
             return False

@@ -223,13 +223,17 @@ def test_a_mark_cleared_after_the_copy_was_made(
 ) -> None:
     """Git does not stat a marked file; the copy must not keep a mark the user clears."""
     repo = registry_repo
-    release = repo.path / REL / "release.yaml"
-    repo.git("update-index", f"--{mark}", str(release))
-    assert same(repo) == []  # the copy is made while the file is marked
-    release.write_text(release.read_text() + "# hidden\n")
-    assert same(repo) == []  # marked: the plain answer trusts the mark, and so must this
-    repo.git("update-index", f"--no-{mark}", str(release))
-    assert same(repo) == ["releases/4.0/4.0.0/release.yaml"]
+    files = [repo.path / REL / "release.yaml", repo.path / REL / "approvals/build-green.yaml"]
+    repo.git("update-index", f"--{mark}", *map(str, files))
+    assert same(repo) == []  # the copy is made while the files are marked
+    for path in files:
+        path.write_text(path.read_text() + "# hidden\n")
+    assert same(repo) == []  # marked: the plain answer trusts the marks, and so must this
+    repo.git("update-index", f"--no-{mark}", *map(str, files))
+    assert same(repo) == [
+        "releases/4.0/4.0.0/approvals/build-green.yaml",
+        "releases/4.0/4.0.0/release.yaml",
+    ]
 
 
 def test_a_copy_by_an_earlier_relreg_is_only_a_source(registry_repo: Repo, cache: Path) -> None:
