@@ -315,16 +315,12 @@ def _analyze(root: Path, cached_only: bool) -> Snapshot | None:
                 stored[group] = None  # changed while (or just before) this run read it
             else:
                 files[group] = (names, sigs)
-        tops = {}
-        for folder, listed in walked.tops.items():
-            try:
-                st = os.lstat(prefix + folder)
-            except OSError:
-                sig = None  # missing ("releases" may be)
-            else:  # one changed just now is listed again by every run until stored calm
-                calm = max(st.st_mtime_ns, st.st_ctime_ns) < racy
-                sig = cache.stat_signature(st) if calm else None
-            tops[folder] = (sig, sorted(listed))
+        # No signature for a folder that is missing ("releases" may be) or changed just
+        # now: it is listed again by every run until stored calm.
+        tops = {
+            folder: (_signatures(prefix, folder, [""], racy), sorted(listed))
+            for folder, listed in walked.tops.items()
+        }
         payload = {
             "tree": state.tree,
             "defs": defs_key,

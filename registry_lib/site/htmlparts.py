@@ -477,7 +477,7 @@ def release_page(page: Any) -> str:
     breadcrumbs = (
         f'<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="{root}releases/index.html">'
         f'Releases</a> <span aria-hidden="true">/</span> '
-        f'<a href="{root}channels/{_e(release.channel)}/index.html">{_e(release.channel)}</a>'
+        f'<a href="{root}channels/{channel}/index.html">{channel}</a>'
         "</nav>\n"
     )
     content = (
