@@ -228,7 +228,6 @@ def _rewrite_release(
     release = build(Release, data, path)
     before = rules.check_release(reg, entry, frozenset())
     entry.release = Loaded(path, release, entry.release.lines)
-    entry.__dict__.pop("created_at", None)
     _refuse_new_errors(before, rules.check_release(reg, entry, frozenset()))
     change = Change(message)
     change.write(root, path, to_yaml(release))

@@ -31,7 +31,7 @@ def shared_lines(lines: dict[str, int]) -> dict[str, int]:
     return found
 
 
-@dataclass
+@dataclass(slots=True)  # slots: ~200,000 of them at 100,000 releases
 class Loaded(Generic[R]):
     """A record with the file it came from; ``record`` is None when the file is invalid."""
 
@@ -47,7 +47,7 @@ class Loaded(Generic[R]):
         return self.lines.get("", 1 if self.lines else None)
 
 
-@dataclass
+@dataclass(slots=True)
 class ReleaseEntry:
     """One release folder: its release.yaml and its approvals, keyed by file slug."""
 
@@ -66,9 +66,9 @@ class ReleaseEntry:
         """The release record, when release.yaml exists and is valid."""
         return self.release.record if self.release else None
 
-    @cached_property
+    @property
     def created_at(self) -> str:
-        """Normalized creation time, or "" when unknown."""
+        """Normalized creation time, or "" when unknown (``normalize_timestamp`` keeps it)."""
         rec = self.record
         if rec is None:
             return ""
