@@ -46,7 +46,7 @@ def build(out: Path, base_url: str | None, templates: Path | None) -> None:
 
             def progress(done: int, total: int) -> None:
                 bar.length = total
-                bar.update(1)
+                bar.update(done - bar.pos)  # files done so far (the writers take chunks)
 
             result = build_site(session.root, out, base_url, templates, progress, prefetched=early)
     else:
