@@ -136,6 +136,19 @@ class Chunks:
         start = array("I", data)[0] * self.size
         return range(start, min(start + self.size, self.items))
 
+    def taken(self) -> int:
+        """How many items were taken so far, for progress (0 where the system cannot tell:
+        the pipe's unread bytes are the chunk numbers not taken yet)."""
+        try:
+            import fcntl  # POSIX only
+            import termios
+
+            unread = array("i", [0])
+            fcntl.ioctl(self.read_fd, termios.FIONREAD, unread)
+        except (ImportError, OSError):
+            return 0
+        return min(self.items, (self.count - unread[0] // 4) * self.size)
+
     def close(self) -> None:
         """Release the pipe (each process holding it closes its own copy)."""
         self.let_others_fill()

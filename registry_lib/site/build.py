@@ -32,14 +32,13 @@ from . import outputstat
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
 from .feed import feed_jobs
-from .fingerprint import Key
 from .index import SiteIndex, build_index
 from .manifest import MANIFEST, Manifest, read_manifest
 from .output import SITE_FOLDER_MODE, InPlaceWriter, Progress, Writer, swap_in, write_site
-from .pages import Job, whole
+from .pages import FileJob, whole
 from .textcache import load_texts, save_texts
 
-Jobs = dict[str, Job]
+Jobs = dict[str, FileJob]
 __all__ = ["MANIFEST", "BuildResult", "Progress", "build_site", "render_site", "site_jobs"]
 
 
@@ -183,15 +182,11 @@ def site_options(
 
 
 def site_jobs(reg: Registry, options: SiteOptions, index: SiteIndex | None = None) -> Jobs:
-    """Every file of the site as a job: the feed's (made already) and the HTML pages'."""
+    """Every file of the site as a job: the feed's and the HTML pages'."""
     from . import pages  # looked up at call time, so tests can replace page_jobs
 
     index = build_index(reg) if index is None else index
-    # Feed documents made from release objects alone carry fingerprints (feed.feed_jobs),
-    # so an unchanged one is neither made nor compared.
-    keys: dict[str, Key] = {}
-    makers = feed_jobs(reg, options, index, keys)
-    jobs = {path: Job(keys.get(path), make) for path, make in makers.items()}
+    jobs = feed_jobs(reg, options, index)
     for path, job in pages.page_jobs(reg, options, index).items():
         if path in jobs:
             raise RelregError(f"internal error: the feed and the pages both write {path}")

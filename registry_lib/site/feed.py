@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 from ..objects import definition_object
@@ -19,7 +20,7 @@ from .badges import badge_files
 from .context import SiteOptions
 from .fingerprint import Deferred, Key, code_digest
 from .index import SiteIndex, build_index, channel_key, dumps_indented
-from .pages import Made, whole
+from .pages import FileJob, ItemJob, Job, Made, whole
 
 API_VERSION = "1"
 API = "api/v1"
@@ -120,46 +121,64 @@ class _Feed:
     """Collects how to make each document of one build from the site index.
 
     Documents are made when written, not here: the big lists of a large registry then
-    live one at a time, and a forked writer makes only its own half.
+    live one at a time, and a forked writer makes only its own half. Documents made from
+    release objects alone carry fingerprints (deferred: computed when first asked).
     """
 
-    def __init__(self, index: SiteIndex, keys: dict[str, Key] | None) -> None:
+    def __init__(self, index: SiteIndex) -> None:
         self.index = index
-        self.files: dict[str, Maker] = {}
-        self.keys = keys
+        self.files: dict[str, FileJob] = {}
 
-    def key(self, relpath: str, found: list[ReleaseEntry]) -> None:
-        """Fingerprint a list document: its bytes follow from its members' object digests
-        (in order) and the code that writes them, so an unchanged one is not made."""
-        if self.keys is not None:
-            self.keys[f"{API}/{relpath}"] = Deferred(partial(_list_key, self.index, relpath, found))
+    def add(self, relpath: str, make: Maker, key: Key | None = None) -> None:
+        """Add a document of ``api/v1/``."""
+        self.files[f"{API}/{relpath}"] = Job(key, make)
 
     def put(self, relpath: str, document: dict[str, Any]) -> None:
         """Write a document made of plain values; its fingerprint is their ``repr``'s
         digest (repr names every key, value and type in order, and is C code), so an
         unchanged one (events.json: megabytes) is neither indented nor compared."""
-        self.files[f"{API}/{relpath}"] = partial(dump_json, document)
-        if self.keys is not None:
-            self.keys[f"{API}/{relpath}"] = Deferred(partial(_value_key, relpath, document))
+        self.add(relpath, partial(dump_json, document), _value_key_of(relpath, document))
 
     def put_list(self, relpath: str, name: str, items: list[Any]) -> None:
         """``put`` for ``{name: items}``, written in pieces."""
-        self.put(relpath, {name: items})
-        self.files[f"{API}/{relpath}"] = partial(list_document, name, items)
+        key = _value_key_of(relpath, {name: items})
+        self.add(relpath, partial(list_document, name, items), key)
 
     def releases(self, relpath: str, found: list[ReleaseEntry]) -> list[ReleaseEntry]:
-        """Write ``{"releases": [...]}`` for a list, and return it."""
-        self.files[f"{API}/{relpath}"] = partial(releases_document, self.index, found)
-        self.key(relpath, found)
+        """Write ``{"releases": [...]}`` for a list, and return it. Its bytes follow from
+        its members' object digests (in order) and the code that writes them."""
+        key = Deferred(partial(_list_key, self.index, relpath, found))
+        self.add(relpath, partial(releases_document, self.index, found), key)
         return found
 
     def latest(self, relpath: str, found: list[ReleaseEntry]) -> dict[str, Any] | None:
         """Write a latest.json when there is a release to name; return its object."""
         if not found:
             return None
-        self.files[f"{API}/{relpath}"] = partial(release_document, self.index, found[-1])
-        self.key(relpath, found[-1:])
+        self.files[f"{API}/{relpath}"] = ItemJob(self.documents, found[-1])
         return self.index.obj(found[-1])
+
+    @cached_property
+    def documents(self) -> _ReleaseDocuments:
+        """The family of release documents (each release's JSON, every latest.json)."""
+        return _ReleaseDocuments(self.index)
+
+
+@dataclass(frozen=True)
+class _ReleaseDocuments:
+    """One release object as a feed document; its fingerprint is the object's digest."""
+
+    index: SiteIndex
+
+    def key(self, entry: ReleaseEntry) -> str:
+        return f"{code_digest()}:{self.index.digest(entry.tag)}"
+
+    def make(self, entry: ReleaseEntry) -> Made:
+        return release_document(self.index, entry)
+
+
+def _value_key_of(relpath: str, document: dict[str, Any]) -> Deferred:
+    return Deferred(partial(_value_key, relpath, document))
 
 
 def _value_key(relpath: str, document: dict[str, Any]) -> str:
@@ -177,8 +196,6 @@ def _value_key(relpath: str, document: dict[str, Any]) -> str:
 
 def _list_key(index: SiteIndex, relpath: str, found: list[ReleaseEntry]) -> str:
     digest = index.digest
-    if len(found) == 1:  # every release's JSON and every latest.json: no need to hash
-        return f"{code_digest()}:{digest(found[0].tag)}"
     text = "\n".join([code_digest(), relpath, *(digest(e.tag) for e in found)])
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -192,29 +209,26 @@ def feed_files(
     reg: Registry, options: SiteOptions, index: SiteIndex | None = None
 ) -> dict[str, bytes]:
     """Every machine-readable file of the site: ``api/v1/**``, ``feed.atom``, ``badges/**``."""
-    return {path: whole(make()) for path, make in feed_jobs(reg, options, index).items()}
+    return {path: whole(job.make()) for path, job in feed_jobs(reg, options, index).items()}
 
 
 def feed_jobs(
-    reg: Registry,
-    options: SiteOptions,
-    index: SiteIndex | None = None,
-    keys: dict[str, Key] | None = None,
-) -> dict[str, Maker]:
-    """``feed_files``, each file as a function that makes it.
+    reg: Registry, options: SiteOptions, index: SiteIndex | None = None
+) -> dict[str, FileJob]:
+    """``feed_files``, each file as a job that makes it.
 
-    ``keys`` receives the input fingerprints of the documents made from release objects
-    alone (every release's JSON, every list of releases, every latest.json).
+    The documents made from release objects alone (every release's JSON, every list of
+    releases, every latest.json) and the documents of plain values carry input
+    fingerprints; ``feed.atom`` and the badges are always made.
     """
     index = build_index(reg) if index is None else index
-    feed = _Feed(index, keys)
+    feed = _Feed(index)
     slugs = index.slugs
 
     everything = index.everything
+    documents = feed.documents
     for entry in everything:
-        relpath = f"releases/{entry.tag}.json"
-        feed.files[f"{API}/{relpath}"] = partial(release_document, index, entry)
-        feed.key(relpath, [entry])
+        feed.files[f"{API}/releases/{entry.tag}.json"] = ItemJob(documents, entry)
     live = feed.releases("releases.json", index.live)
     feed.latest("latest.json", live)
     rejected = [e for e in everything if index.rejected(e)]
@@ -265,6 +279,7 @@ def feed_jobs(
     )
 
     files = dict(sorted(feed.files.items()))
-    files["feed.atom"] = partial(atom_feed, reg, history, options)
-    files.update((path, partial(bytes, data)) for path, data in badge_files(index).items())
+    files["feed.atom"] = Job(None, partial(atom_feed, reg, history, options))
+    for path, data in badge_files(index).items():
+        files[path] = Job(None, partial(bytes, data))
     return files

@@ -1,7 +1,7 @@
-"""A full build makes and writes every other file in a forked process (output.py).
+"""A full build of many files is made and written by two forked processes (output.py).
 
 The example registry is below the size where a build forks, so these tests lower the
-threshold; a wrapper around ``os.fork`` proves the fork really happened.
+threshold; a wrapper around ``os.fork`` proves the forks really happened.
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ def test_forked_build_is_byte_identical_to_one_process(
 ) -> None:
     registry = copy_registry(tmp_path / "data")
     forked = build_site(registry, tmp_path / "forked", history=False)
-    assert len(forks) == 1
+    assert len(forks) == 2  # the two writers
     monkeypatch.setattr(output, "PARALLEL_MIN", 10**9)
     single = build_site(registry, tmp_path / "single", history=False)
-    assert len(forks) == 1  # the second build stayed in one process
+    assert len(forks) == 2  # the second build stayed in one process
     assert tree(tmp_path / "forked") == tree(tmp_path / "single")
     assert (forked.files, forked.written) == (single.files, single.written)
-    assert forked.written == forked.files  # both halves were counted
+    assert forked.written == forked.files  # both writers' files were counted
 
 
 def test_a_rebuild_after_a_forked_build_trusts_its_merged_manifest(
@@ -48,21 +48,19 @@ def test_a_rebuild_after_a_forked_build_trusts_its_merged_manifest(
     monkeypatch.setattr(output, "PARALLEL_MIN", 10**9)
     build_site(registry, tmp_path / "single", history=False)
     baseline = build_site(registry, tmp_path / "single", history=False)
-    # the child's files are in the merged manifest: they are kept, like a one-process
+    # both writers' files are in the merged manifest: they are kept, like a one-process
     # build's, and only the files without an input fingerprint are made again
     assert again.written == 0
     assert again.made == baseline.made < again.files
 
 
-def test_an_error_in_the_forked_half_fails_the_build_and_writes_nothing(
+def test_an_error_in_a_writer_fails_the_build_and_writes_nothing(
     tmp_path: Path, forks: list[int]
 ) -> None:
     registry = copy_registry(tmp_path / "data")
     tags = sorted(p.name for p in (registry / "releases").glob("*/*"))
     templates = tmp_path / "templates"
     templates.mkdir()
-    # The child writes files 1, 3, 5, … in path order and release pages are consecutive
-    # there, so of two neighbouring release pages each process fails one.
     bad = tags[:2]
     (templates / "release.html").write_text(
         '{% extends "!default/release.html" %}{% block content %}'
@@ -71,28 +69,40 @@ def test_an_error_in_the_forked_half_fails_the_build_and_writes_nothing(
     )
     with pytest.raises(RelregError, match=r"template release\.html: .no_such_value. is undefined"):
         build_site(registry, tmp_path / "site", templates=templates, history=False)
-    assert len(forks) == 1
+    assert len(forks) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "templates"]
 
 
-def test_the_child_error_alone_reaches_the_parent(tmp_path: Path, forks: list[int]) -> None:
-    """Only a page of the child's half fails: its message must cross the pipe."""
+def test_an_error_in_one_page_of_many_reaches_the_parent(tmp_path: Path, forks: list[int]) -> None:
+    """One page fails, in whichever writer takes it: its message must cross the pipe."""
     registry = copy_registry(tmp_path / "data")
     reg = load_directory(registry)
     paths = sorted(site_jobs(reg, site_options(reg, registry, None, None, history=False)))
-    childs = [
-        p.split("/")[1]
-        for i, p in enumerate(paths)
-        if i % 2 == 1 and p.startswith("releases/") and p.endswith("/index.html")
-    ]
-    tag = next(t for t in childs if t != "index.html")
+    pages = [p.split("/")[1] for p in paths if p.startswith("releases/") and p.count("/") == 2]
+    tag = pages[len(pages) // 2]
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "release.html").write_text(
         '{% extends "!default/release.html" %}{% block content %}'
-        f'{{% if release.tag == "{tag}" %}}{{{{ only_in_child.x }}}}{{% endif %}}'
+        f'{{% if release.tag == "{tag}" %}}{{{{ only_here.x }}}}{{% endif %}}'
         "{% endblock %}"
     )
-    with pytest.raises(RelregError, match="'only_in_child' is undefined"):
+    with pytest.raises(RelregError, match="'only_here' is undefined"):
         build_site(registry, tmp_path / "site", templates=templates, history=False)
     assert not (tmp_path / "site").exists()
+    assert len(forks) == 2
+
+
+def test_the_waiting_build_reports_progress_up_to_every_file(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "PROGRESS_SECONDS", 0.001)
+    registry = copy_registry(tmp_path / "data")
+    seen: list[tuple[int, int]] = []
+    result = build_site(
+        registry, tmp_path / "site", history=False, progress=lambda *a: seen.append(a)
+    )
+    assert len(forks) == 2
+    assert {total for _, total in seen} == {result.files}
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[-1] == result.files

@@ -18,7 +18,7 @@ from registry_lib.loader import load_directory
 from registry_lib.registry import Registry
 from registry_lib.site.context import SiteOptions
 from registry_lib.site.htmlparts import linkify, release_page
-from registry_lib.site.pages import _page_makers, page_files
+from registry_lib.site.pages import _page_makers, page_files, release_path
 from registry_lib.site.pagetypes import ReleasePage, page_context
 from registry_lib.site.templating import BUILTIN_TEMPLATES, get_env, render
 
@@ -133,9 +133,8 @@ def test_linkify_escapes_like_markup_format(value: object) -> None:
 
 
 def release_pages(reg: Registry, **options: Any) -> list[ReleasePage]:
-    makers = _page_makers(reg, SiteOptions(build_time=TIME, **options), None, None)
-    pages = [make() for path, make in sorted(makers.items()) if path.startswith("releases/")]
-    return [p for p in pages if isinstance(p, ReleasePage)]
+    _, releases = _page_makers(reg, SiteOptions(build_time=TIME, **options), None, None)
+    return [releases.page(r) for r in sorted(releases.views, key=lambda r: release_path(r.tag))]
 
 
 def test_each_of_the_three_templates_overridden_renders_with_jinja(tmp_path: Path) -> None:

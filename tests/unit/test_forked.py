@@ -61,6 +61,19 @@ def test_chunks_grow_rather_than_overfill_the_pipe() -> None:
         chunks.close()
 
 
+def test_taken_counts_the_items_handed_out_in_any_process() -> None:
+    chunks = Chunks(95, size=10)
+    try:
+        assert chunks.taken() == 0
+        child = Forked(lambda: [list(chunks.take() or []) for _ in range(3)])
+        assert child.result() == [list(range(i, i + 10)) for i in (0, 10, 20)]
+        assert chunks.taken() == 30
+        assert _take_all(chunks) == list(range(30, 95))
+        assert chunks.taken() == 95  # the last chunk is short: never more than the items
+    finally:
+        chunks.close()
+
+
 def test_no_items_no_chunks() -> None:
     chunks = Chunks(0)
     assert chunks.take() is None
