@@ -94,7 +94,7 @@ def write_hugo_site(registry: Path, out: Path, *, bare: bool = False) -> int:
             "milestones": [] if obj["rejected"] else list(reached),
             "reached": reached,
             "release": obj,
-            "history": history.get(entry.tag, []),
+            "history": [dict(e) for e in history.get(entry.tag, [])],
         }
         _dump(content / f"{entry.tag}.md", front)
     return len(entries) + 1

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,40 @@ from .gitutil import PendingGit, git
 from .regularfile import read_regular
 from .values import normalize_timestamp
 
-History = dict[str, list[dict[str, Any]]]  # tag -> its entries, oldest first
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry(Mapping[str, Any]):
+    """One commit's change to one release, read like a dict (``entry["action"]``).
+
+    Not a dict: a build at 100,000 releases holds ~190,000 entries, 360 bytes each as
+    dicts of eight keys and 96 bytes as these. Its ``repr`` names every field and value
+    in order (release pages' fingerprints rely on it); ``dict(entry)`` is the JSON form.
+    """
+
+    commit: str
+    author: str
+    email: str
+    time: str
+    action: str
+    milestone: str | None
+    message: str
+    pull_request: int | None
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in _NAMES:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FIELDS)
+
+    def __len__(self) -> int:
+        return len(_FIELDS)
+
+
+_FIELDS = tuple(f.name for f in fields(HistoryEntry))  # in order: dict(entry) keeps it
+_NAMES = frozenset(_FIELDS)
+History = dict[str, list[HistoryEntry]]  # tag -> its entries, oldest first
 _PR = re.compile(r"(?:\(#(\d+)\)|[Pp]ull request #(\d+)|!(\d+)\b)")
 _SEP, _FIELD = "\x1e", "\x1f"
 
@@ -92,7 +128,7 @@ class PendingHistory:
         rejecting = _rejecting(rejecting_log)
         merged = _merged_pull_requests(graph, self.head)
         cut = len(self.prefix) + 1 if self.prefix else 0
-        out: dict[str, list[dict[str, Any]]] = {}
+        out: History = {}
         for block in log.split(_SEP)[1:]:
             header, *changes = block.strip("\n").split("\n")
             sha, name, email, when, subject = header.split(_FIELD)
@@ -110,16 +146,16 @@ class PendingHistory:
                     continue
                 seen.add((release_tag, action, milestone))
                 out.setdefault(release_tag, []).append(
-                    {
-                        "commit": sha,
-                        "author": name,
-                        "email": email,
-                        "time": normalize_timestamp(when),
-                        "action": action,
-                        "milestone": milestone,
-                        "message": subject,
-                        "pull_request": pull_request(subject) or merged.get(sha),
-                    }
+                    HistoryEntry(
+                        commit=sha,
+                        author=name,
+                        email=email,
+                        time=normalize_timestamp(when),
+                        action=action,
+                        milestone=milestone,
+                        message=subject,
+                        pull_request=pull_request(subject) or merged.get(sha),
+                    )
                 )
         if self.key:
             _remember(self.root, self.key, out)
@@ -132,7 +168,7 @@ class PendingHistory:
 # commands and ~0.1 s of parsing their output. What else can change the log of one
 # commit is in the key too: a shallow clone deepened (.git/shallow), grafts and
 # replacement objects.
-HISTORY_FORMAT = 1
+HISTORY_FORMAT = 2  # 2: entries as tuples of HistoryEntry's fields
 
 
 def _history_key(top: Path, head: str, prefix: str) -> str:
@@ -156,12 +192,21 @@ def _remembered(root: Path, key: str) -> History | None:
     if not payload or payload.get("key") != key:
         return None
     found = payload.get("history")
-    return found if isinstance(found, dict) else None
+    if not isinstance(found, dict):
+        return None
+    try:
+        return {tag: [HistoryEntry(*row) for row in rows] for tag, rows in found.items()}
+    except TypeError:  # not rows of eight fields: not ours
+        return None
 
 
 def _remember(root: Path, key: str, history: History) -> None:
-    payload = {"format": HISTORY_FORMAT, "key": key, "history": history}
+    rows = {tag: [_row(entry) for entry in entries] for tag, entries in history.items()}
+    payload = {"format": HISTORY_FORMAT, "key": key, "history": rows}
     write_file(registry_file(root, "history", HISTORY_FORMAT), payload)
+
+
+_row = attrgetter(*_FIELDS)  # an entry's values, in order
 
 
 def start_collect(root: Path, tag: str | None = None) -> PendingHistory:
@@ -235,4 +280,4 @@ def release_history(root: Path, tag: str) -> list[dict[str, Any]]:
     found = collect(root, tag).get(tag)
     if not found:
         raise NotFoundError(f"Git has no history for release {tag}; is it committed?")
-    return found
+    return [dict(entry) for entry in found]

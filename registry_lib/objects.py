@@ -9,8 +9,11 @@ from .registry import Loaded, Registry, ReleaseEntry
 from .values import normalize_timestamp
 
 
-def approval_object(reg: Registry, approval: Loaded[Approval]) -> dict[str, Any]:
-    """An approval as the release object's ``quality_milestones`` items show it."""
+def approval_object(
+    reg: Registry, approval: Loaded[Approval], *, shared: bool = False
+) -> dict[str, Any]:
+    """An approval as the release object's ``quality_milestones`` items show it;
+    ``shared``: see ``release_object``."""
     a = approval.record
     assert a is not None, "only valid approvals have objects"
     slug = reg.resolve_milestone(a.milestone)
@@ -20,16 +23,20 @@ def approval_object(reg: Registry, approval: Loaded[Approval]) -> dict[str, Any]
         "slug": slug or approval.path.rsplit("/", 1)[-1][: -len(".yaml")],
         "approver": a.approver,
         "approved_at": normalize_timestamp(a.approved_at),
-        "metadata": dict(a.metadata),
+        "metadata": a.metadata if shared else dict(a.metadata),
         "break_glass": a.break_glass,
     }
 
 
-def release_object(reg: Registry, entry: ReleaseEntry) -> dict[str, Any]:
-    """The release object: fields, derived kind and channel, rejection, milestones."""
+def release_object(reg: Registry, entry: ReleaseEntry, *, shared: bool = False) -> dict[str, Any]:
+    """The release object: fields, derived kind and channel, rejection, milestones.
+
+    ``shared`` puts the records' own metadata dicts in the object instead of copies, for a
+    caller that changes neither (the site's index: ~190,000 dicts at 100,000 releases).
+    """
     rec = entry.record
     assert rec is not None, "only valid releases have objects"
-    milestones = [approval_object(reg, a) for a in entry.valid_approvals()]
+    milestones = [approval_object(reg, a, shared=shared) for a in entry.valid_approvals()]
     rejection = None
     if rec.rejection is not None:
         rejection = {
@@ -44,7 +51,7 @@ def release_object(reg: Registry, entry: ReleaseEntry) -> dict[str, Any]:
         "created_at": entry.created_at,
         "kind": entry.kind,
         "channel": entry.channel,
-        "metadata": dict(rec.metadata),
+        "metadata": rec.metadata if shared else dict(rec.metadata),
         "rejected": rejection is not None,
         "rejection": rejection,
         "quality_milestones": milestones,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ class SiteOptions:
     build_time: str | None = None  # RFC 3339 UTC
     templates: Path | None = None  # --templates DIR, searched before the built-in templates
     # tag -> history entries (``registry_lib.history.collect``), when the registry is in Git
-    history: dict[str, list[dict[str, Any]]] | None = field(default=None)
+    # (``HistoryEntry``s, or any mappings with their keys)
+    history: Mapping[str, Sequence[Mapping[str, Any]]] | None = field(default=None)
     # where the registry sits in its Git repository, and the branch "propose approval"
     # links target; both only matter when registry.yaml has a GitHub repository_url
     registry_path: str = REGISTRY_PATH

@@ -197,7 +197,7 @@ def build_index(reg: Registry) -> SiteIndex:
     return SiteIndex(
         reg=reg,
         everything=everything,
-        objects={e.tag: release_object(reg, e) for e in everything},
+        objects={e.tag: release_object(reg, e, shared=True) for e in everything},
         reached=reached,
         slugs=[s for s in sorted(reg.milestones) if reg.definition(s) is not None],
         channels=sorted({e.channel for e in everything}, key=channel_key),

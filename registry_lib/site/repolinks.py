@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -93,7 +94,7 @@ def propose_links(
 
 
 def history_rows(
-    entries: list[dict[str, Any]] | None, repository_url: str | None = None
+    entries: Sequence[Mapping[str, Any]] | None, repository_url: str | None = None
 ) -> list[HistoryRow]:
     """History entries as rows, with commit and pull request links on GitHub.
 
