@@ -3,14 +3,15 @@
 ``.relreg-manifest.json`` lists every file of the site with its SHA-256 (``files``, for
 deploy tools), its size and its input fingerprint. The next build trusts it only when it
 is whole: any doubt (unreadable, malformed, another version, the "incomplete" marker an
-interrupted in-place build leaves, a path outside the folder) means a full build.
+interrupted in-place build leaves, a path outside the folder, a path that is also a folder
+of another) means a full build.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,8 +99,23 @@ def read_manifest(out: Path) -> Manifest | None:
             safe_relpath(out, relpath)
         except RelregError:
             return None  # an incremental build deletes files the manifest names
+    if not _folders(files).isdisjoint(files):  # type: ignore[arg-type]
+        # a path named as a file and as a folder of others: no build writes both, and an
+        # in-place build would delete the folder, the files it keeps inside with it
+        return None
     digest = hashlib.sha256(blob).hexdigest()
     return Manifest(mtime, dict(files), dict(sizes), dict(inputs), digest)  # type: ignore[arg-type]
+
+
+def _folders(paths: Iterable[str]) -> set[str]:
+    """Every folder above the paths (each distinct folder is visited once)."""
+    found: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
 
 
 def _str_map(value: Any, kind: type) -> bool:

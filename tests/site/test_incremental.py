@@ -315,6 +315,26 @@ def test_a_manifest_naming_files_outside_the_site_is_not_trusted(tmp_path: Path)
     assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
+@pytest.mark.parametrize("named", ["api/v1", "releases", "api"])
+def test_a_manifest_naming_a_folder_of_its_files_is_not_trusted(
+    tmp_path: Path, named: str
+) -> None:
+    """Trusted, an in-place build would delete the folder with the files it keeps."""
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    build_site(reg, site)
+    manifest = site / MANIFEST
+    doc = json.loads(manifest.read_text())
+    doc["files"][named] = "0" * 64
+    doc["sizes"][named] = 1
+    manifest.write_text(json.dumps(doc))
+    deleted_approval(reg)  # a small change: an in-place build, were the manifest trusted
+    result = build_site(reg, site)
+    assert result.made == result.files
+    build_site(reg, tmp_path / "full")
+    assert tree(site) == tree(tmp_path / "full")
+
+
 def test_dumps_indented_equals_json_dumps() -> None:
     import random
 
