@@ -71,6 +71,8 @@ class Writer:
     _bad_files: set[str] = field(default_factory=set, repr=False)
     _bad_folders: set[str] = field(default_factory=set, repr=False)
     _previous_prefix: str = field(init=False, repr=False)  # "<previous>/"
+    # linked files whose time or mode this build changes, once every file is made
+    retouch: list[tuple[str, bool]] = field(default_factory=list, repr=False)  # (path, chmod)
 
     def __post_init__(self) -> None:
         self.new = Manifest(self.mtime, {}, {}, {})
@@ -150,12 +152,27 @@ class Writer:
             os.link(os.path.join(self.previous, relpath), target)
         except OSError:
             return False  # e.g. a file system without hard links: write instead
-        if self.mtime is not None and self.old is not None and self.old.mtime != self.mtime:
-            os.utime(target, (self.mtime, self.mtime))
-        if relpath in self._bad_files:
-            os.chmod(target, self.file_mode)  # the link shares the file's mode
-        self.stats[relpath] = signature(os.lstat(target))  # linking moved the change time
+        moved = self.mtime is not None and self.old is not None and self.old.mtime != self.mtime
+        chmod = relpath in self._bad_files
+        if moved or chmod:
+            # The link is the previous site's file too: its new time or mode waits until
+            # every file is made (``finish``), so a build that fails leaves that site as
+            # it was.
+            self.retouch.append((relpath, chmod))
+        else:
+            self.stats[relpath] = signature(os.lstat(target))  # linking moved the change time
         return True
+
+    def _retouch(self) -> None:
+        """Give the linked files that need it this build's time and a new file's mode."""
+        moved = self.mtime is not None and self.old is not None and self.old.mtime != self.mtime
+        for relpath, chmod in self.retouch:
+            target = os.path.join(self.staging, relpath)
+            if moved and self.mtime is not None:
+                os.utime(target, (self.mtime, self.mtime))
+            if chmod:
+                os.chmod(target, self.file_mode)  # the link shares the file's mode
+            self.stats[relpath] = signature(os.lstat(target))
 
     def put(self, relpath: str, job: FileJob) -> None:
         """Reuse, link or write one file, and record it in the new manifest."""
@@ -216,7 +233,9 @@ class Writer:
             self.new.inputs[relpath] = key
 
     def finish(self) -> None:
-        """Write the manifest last: a build without one is never trusted."""
+        """Retouch the linked files, then write the manifest: a build without one is never
+        trusted."""
+        self._retouch()
         digest = hashlib.sha256()
         target = os.path.join(self.staging, MANIFEST)
         _write_file(target, os.O_EXCL, _hashed(self.new.chunks(), digest), self.mtime)
@@ -446,8 +465,9 @@ def _write_forked(
         for child in children:
             child.cancel()  # the other writer, when one failed
         chunks.close()
-    for sha256, sizes, inputs, stats, (reused, linked, written) in results:
+    for sha256, sizes, inputs, stats, retouch, (reused, linked, written) in results:
         writer.stats.update(stats)
+        writer.retouch += retouch
         writer.new.sha256.update(sha256)
         writer.new.sizes.update(sizes)
         writer.new.inputs.update(inputs)
@@ -470,7 +490,7 @@ def _write_shared(
             writer.put(relpath, jobs[relpath])
     new = writer.new
     counts = (writer.reused, writer.linked, writer.written)
-    return new.sha256, new.sizes, new.inputs, writer.stats, counts
+    return new.sha256, new.sizes, new.inputs, writer.stats, writer.retouch, counts
 
 
 def swap_in(new: Path, out: Path) -> None:

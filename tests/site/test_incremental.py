@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from feedkit import DATA, copy_registry, tree
 
+from registry_lib.errors import RelregError
 from registry_lib.loader import load_directory
 from registry_lib.query import Filters, list_releases
+from registry_lib.site import build, output
 from registry_lib.site.build import MANIFEST, build_site
 from registry_lib.site.index import build_index
 
@@ -273,8 +275,6 @@ def test_a_render_error_in_an_incremental_build_writes_nothing(
 def test_an_interrupted_in_place_build_makes_the_next_build_full(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from registry_lib.site import output
-
     reg = copy_registry(tmp_path / "data")
     site = tmp_path / "site"
     build_site(reg, site)
@@ -316,9 +316,7 @@ def test_a_manifest_naming_files_outside_the_site_is_not_trusted(tmp_path: Path)
 
 
 @pytest.mark.parametrize("named", ["api/v1", "releases", "api"])
-def test_a_manifest_naming_a_folder_of_its_files_is_not_trusted(
-    tmp_path: Path, named: str
-) -> None:
+def test_a_manifest_naming_a_folder_of_its_files_is_not_trusted(tmp_path: Path, named: str) -> None:
     """Trusted, an in-place build would delete the folder with the files it keeps."""
     reg = copy_registry(tmp_path / "data")
     site = tmp_path / "site"
@@ -333,6 +331,57 @@ def test_a_manifest_naming_a_folder_of_its_files_is_not_trusted(
     assert result.made == result.files
     build_site(reg, tmp_path / "full")
     assert tree(site) == tree(tmp_path / "full")
+
+
+def _stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.stat().st_mode)
+        for p in folder.rglob("*")
+    }
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_a_failed_build_made_aside_changes_no_file_of_the_previous_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    """A build made aside links the unchanged files of the previous site: the links are
+    those very files, so their new time and mode must wait until every file is made."""
+    if forked:
+        monkeypatch.setattr(output, "PARALLEL_MIN", 1)
+        monkeypatch.setattr(output, "can_fork", lambda: True)
+    monkeypatch.setattr(build, "IN_PLACE_MIN", 0)  # the example's ~100 pages: made aside
+    monkeypatch.setattr(build, "IN_PLACE_SHARE", 0.0)
+    reg = copy_registry(tmp_path / "data")
+    site = tmp_path / "site"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build_site(reg, site, history=False)
+    kept = site / "api/v1/milestones.json"  # the same inputs in every build below
+    kept.chmod(0o600)  # a mode no build gives: a build that keeps it makes it 0644
+    before, content = _stats(site), tree(site)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # the build time moves
+    # every page changes (made aside), and one fails
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "release.html").write_text(
+        '{% extends "!default/release.html" %}{% block content %}'
+        '{% if release.tag == "4.0.0" %}{{ no_such_value.x }}{% endif %}{% endblock %}'
+    )
+    with pytest.raises(RelregError, match="no_such_value"):
+        build_site(reg, site, templates=broken, history=False)
+    assert _stats(site) == before
+    assert tree(site) == content
+    # the same build without the failure gives the kept file the build's time and mode
+    (broken / "release.html").write_text('{% extends "!default/release.html" %}')
+    result = build_site(reg, site, templates=broken, history=False)
+    assert 0 < result.made < result.files  # the feed's documents were kept (linked)
+    assert kept.stat().st_mtime == 1800000000
+    assert kept.stat().st_mode & 0o777 == 0o644 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_dumps_indented_equals_json_dumps() -> None:
