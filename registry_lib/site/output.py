@@ -1,14 +1,14 @@
 """Write a site: a full build into a fresh folder, or an incremental one in place.
 
-The only module of the site that writes. Each output file is a job (``pages.FileJob``): an input
-fingerprint (or None) and a function making its bytes. A file is kept from the previous
+The only module of the site that writes. Each output file is a job (``pages.FileJob``):
+an input fingerprint (or None) and a maker of its bytes. A file is kept from the previous
 build, neither made nor written, when the previous manifest records the same fingerprint
 for it; a file made anew whose bytes equal the previous ones is kept too. Either way the
 previous file must still be what the manifest says: a regular file of the recorded size
 and build time whose stat signature is the one recorded after the previous build
 (``outputstat``), or else whose SHA-256 is the recorded one (always checked with
-``verify``). A missing, unreadable,
-malformed or "incomplete" manifest means a full build (the manifest: ``manifest``).
+``verify``). A missing, unreadable, malformed or "incomplete" manifest means a full build
+(the manifest: ``manifest``).
 
 ``Writer`` writes a full build into a staging folder (``swap_in`` renames it over the
 output folder). ``InPlaceWriter`` updates a trusted previous build where it stands: it
@@ -71,11 +71,15 @@ class Writer:
     _bad_files: set[str] = field(default_factory=set, repr=False)
     _bad_folders: set[str] = field(default_factory=set, repr=False)
     _previous_prefix: str = field(init=False, repr=False)  # "<previous>/"
+    _moved: bool = field(init=False, repr=False)
     # linked files whose time or mode this build changes, once every file is made
     retouch: list[tuple[str, bool]] = field(default_factory=list, repr=False)  # (path, chmod)
 
     def __post_init__(self) -> None:
         self.new = Manifest(self.mtime, {}, {}, {})
+        # this build's time differs from the previous build's: kept files get it
+        old_mtime = self.old.mtime if self.old is not None else None
+        self._moved = self.old is not None and self.mtime is not None and old_mtime != self.mtime
         self.file_mode, self.dir_mode = fresh_modes()
         self._previous_prefix = os.path.join(self.previous, "")
 
@@ -152,9 +156,8 @@ class Writer:
             os.link(os.path.join(self.previous, relpath), target)
         except OSError:
             return False  # e.g. a file system without hard links: write instead
-        moved = self.mtime is not None and self.old is not None and self.old.mtime != self.mtime
         chmod = relpath in self._bad_files
-        if moved or chmod:
+        if self._moved or chmod:
             # The link is the previous site's file too: its new time or mode waits until
             # every file is made (``finish``), so a build that fails leaves that site as
             # it was.
@@ -165,10 +168,9 @@ class Writer:
 
     def _retouch(self) -> None:
         """Give the linked files that need it this build's time and a new file's mode."""
-        moved = self.mtime is not None and self.old is not None and self.old.mtime != self.mtime
         for relpath, chmod in self.retouch:
             target = os.path.join(self.staging, relpath)
-            if moved and self.mtime is not None:
+            if self._moved and self.mtime is not None:
                 os.utime(target, (self.mtime, self.mtime))
             if chmod:
                 os.chmod(target, self.file_mode)  # the link shares the file's mode
