@@ -24,9 +24,10 @@ from gitkit import (  # noqa: F401 (fixtures are used by name)
     remote_fixture,
 )
 
+from registry_lib.cache import read_file, registry_file, write_file
 from registry_lib.errors import GitError
 from registry_lib.gitutil import PendingGit
-from registry_lib.history import collect, start_collect
+from registry_lib.history import HISTORY_FORMAT, collect, start_collect
 
 R400 = "data/releases/4.0/4.0.0"
 
@@ -345,6 +346,34 @@ def test_a_commits_history_is_read_once_and_only_for_that_commit(
     assert moved["4.1.0-rc.1"][-1]["message"] == "Note rc.1's new image"
     monkeypatch.setenv("RELREG_NO_CACHE", "1")
     assert collect(storied.data) == moved
+
+
+def test_remembered_rows_that_are_not_entries_are_read_again(
+    storied: Repo, started: list[object]
+) -> None:
+    """The cache holds each entry as a row of its fields; a row of another shape (an
+    earlier relreg's, or a bug's) is not an answer: Git is asked again."""
+    first = collect(storied.data)
+    target = registry_file(storied.data, "history", HISTORY_FORMAT)
+    payload = read_file(target)
+    assert payload is not None
+    rows = payload["history"]
+    assert rows["4.0.0"][0] == tuple(first["4.0.0"][0].values())  # stored as rows
+    rows["4.0.0"][0] = rows["4.0.0"][0][:7]  # one field short
+    write_file(target, {k: v for k, v in payload.items() if k != "version"})
+    assert collect(storied.data) == first
+    assert len(started) == 2
+
+
+def test_a_history_entry_reads_like_the_dict_it_stands_for(storied: Repo) -> None:
+    entry = collect(storied.data)["4.0.0"][0]
+    as_dict = dict(entry)
+    assert list(as_dict) == list(entry) == list(entry.keys())
+    assert {k: entry[k] for k in entry} == as_dict and len(entry) == 8
+    assert entry.get("nope") is None and "nope" not in entry and "commit" in entry
+    with pytest.raises(KeyError):
+        entry["__class__"]  # only the fields are keys
+    assert repr(entry).startswith("HistoryEntry(commit=")  # page fingerprints hash it
 
 
 def test_a_deepened_shallow_clone_is_read_again(
