@@ -72,7 +72,7 @@ class Writer:
     _bad_folders: set[str] = field(default_factory=set, repr=False)
     _previous_prefix: str = field(init=False, repr=False)  # "<previous>/"
     _moved: bool = field(init=False, repr=False)
-    # linked files whose time or mode this build changes, once every file is made
+    # kept files whose time or mode this build changes, once every file is made
     retouch: list[tuple[str, bool]] = field(default_factory=list, repr=False)  # (path, chmod)
 
     def __post_init__(self) -> None:
@@ -156,15 +156,20 @@ class Writer:
             os.link(os.path.join(self.previous, relpath), target)
         except OSError:
             return False  # e.g. a file system without hard links: write instead
-        chmod = relpath in self._bad_files
-        if self._moved or chmod:
-            # The link is the previous site's file too: its new time or mode waits until
-            # every file is made (``finish``), so a build that fails leaves that site as
-            # it was.
-            self.retouch.append((relpath, chmod))
-        else:
+        # The link is the previous site's file too: its new time or mode waits until every
+        # file is made (``finish``), so a build that fails leaves that site as it was.
+        if not self._needs_retouch(relpath):
             self.stats[relpath] = signature(os.lstat(target))  # linking moved the change time
         return True
+
+    def _needs_retouch(self, relpath: str) -> bool:
+        """Note a kept file for ``_retouch`` when it needs this build's time or a new
+        file's mode; False when it needs neither."""
+        chmod = relpath in self._bad_files
+        if self._moved or chmod:
+            self.retouch.append((relpath, chmod))
+            return True
+        return False
 
     def _retouch(self) -> None:
         """Give the linked files that need it this build's time and a new file's mode."""
@@ -340,7 +345,6 @@ class InPlaceWriter(Writer):
     """
 
     pending: dict[str, Data] = field(default_factory=dict, repr=False)
-    kept: list[str] = field(default_factory=list, repr=False)
     streams = False  # every changed file is held until finish() (a render error writes nothing)
 
     def _target(self, relpath: str) -> str:
@@ -348,8 +352,9 @@ class InPlaceWriter(Writer):
         return os.path.join(self.staging, relpath)
 
     def _link(self, relpath: str, sig: Signature) -> bool:
-        self.kept.append(relpath)  # the file stays; finish() only fixes its time
-        self.stats[relpath] = sig
+        # the file stays where it is; finish() gives it the build's time or mode if needed
+        if not self._needs_retouch(relpath):
+            self.stats[relpath] = sig
         return True
 
     def write(self, relpath: str, data: Data) -> None:
@@ -380,17 +385,7 @@ class InPlaceWriter(Writer):
                 _make_folder(folder, parent, self.dir_mode)
                 self._dirs.add(parent)
             self.stats[relpath] = write_atomic(target, data, self.mtime)
-        moved = self.mtime if self.mtime is not None and old.mtime != self.mtime else None
-        for relpath in self.kept:
-            chmod = relpath in self._bad_files
-            if moved is None and not chmod:
-                continue
-            target = os.path.join(folder, relpath)
-            if moved is not None:  # same bytes, but the build time moved
-                os.utime(target, (moved, moved))
-            if chmod:
-                os.chmod(target, self.file_mode)
-            self.stats[relpath] = signature(os.lstat(target))
+        self._retouch()  # same bytes, but the build time moved (or the mode is not a build's)
         for relpath in sorted(self._bad_folders):
             with contextlib.suppress(FileNotFoundError):  # unless it was deleted above
                 os.chmod(os.path.join(folder, relpath), self.dir_mode)
