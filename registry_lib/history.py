@@ -18,13 +18,16 @@ from .regularfile import read_regular
 from .values import normalize_timestamp
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HistoryEntry(Mapping[str, Any]):
     """One commit's change to one release, read like a dict (``entry["action"]``).
 
     Not a dict: a build at 100,000 releases holds ~190,000 entries, 360 bytes each as
     dicts of eight keys and 96 bytes as these. Its ``repr`` names every field and value
     in order (release pages' fingerprints rely on it); ``dict(entry)`` is the JSON form.
+    Read-only by convention, not ``frozen``: a frozen dataclass sets each field through
+    ``object.__setattr__``, six times slower to make (2.3 µs against 0.37 µs; 0.44 s
+    of every build at 100,000 releases).
     """
 
     commit: str

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# What commands loaded, left for the operating system to take back whole: a list only in
+# the ``relreg`` program, which ends its process right after the command (``run``); None
+# where ``main`` is called as a function (tests), which must free what it made.
+HELD_TO_EXIT: list[object] | None = None
+
 
 class RelregGroup(click.Group):
     """A group that turns library errors into ``error: …`` and exit 1, never a traceback."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from . import base
 from .base import (
     _fail,
     _session,
@@ -41,6 +42,7 @@ def build(out: Path, base_url: str | None, templates: Path | None) -> None:
     early = start(session.root)  # reads the registry while the site's modules import
     from ..site.build import build_site
 
+    held = base.HELD_TO_EXIT  # a list when the process ends right after the command
     if sys.stdout.isatty():
         with click.progressbar(length=1, label="building") as bar:
 
@@ -48,9 +50,11 @@ def build(out: Path, base_url: str | None, templates: Path | None) -> None:
                 bar.length = total
                 bar.update(done - bar.pos)  # files done so far (the writers take chunks)
 
-            result = build_site(session.root, out, base_url, templates, progress, prefetched=early)
+            result = build_site(
+                session.root, out, base_url, templates, progress, prefetched=early, keep=held
+            )
     else:
-        result = build_site(session.root, out, base_url, templates, prefetched=early)
+        result = build_site(session.root, out, base_url, templates, prefetched=early, keep=held)
     click.echo(result.summary(str(out)))
 
 

@@ -313,3 +313,31 @@ def test_the_garbage_collector_is_paused_only_during_a_build(
         assert not gc.isenabled(), "a caller's choice is kept"
     finally:
         gc.enable()
+
+
+def test_a_build_hands_what_it_loaded_to_keep(registry: Path, tmp_path: Path) -> None:
+    held: list[object] = []
+    first = build_site(registry, tmp_path / "a", keep=held)
+    assert any(isinstance(item, Registry) for item in held)
+    second = build_site(registry, tmp_path / "b")  # without ``keep``: freed on return
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert first.files == second.files
+
+
+def test_only_the_relreg_program_holds_what_a_build_loaded(
+    registry: Path, tmp_path: Path, run_line: RunLine
+) -> None:
+    from registry_lib.cli import base
+
+    code, _, stderr = run_line(["--registry", registry, "build", "--out", tmp_path / "out"])
+    assert code == 0, stderr
+    assert base.HELD_TO_EXIT is None  # ``main`` called as a function frees it
+    program = subprocess.run(
+        [sys.executable, "-m", "registry_lib", "--registry", registry, "build", "--out", "s"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert program.returncode == 0, program.stderr
+    assert program.stdout.startswith("built ") and (tmp_path / "s" / MANIFEST).is_file()
