@@ -48,17 +48,22 @@ def dumps_indented(obj: Any, indent: str = "\n") -> str:
         inner = indent + "  "
         parts = []
         for key, value in obj.items():
-            if not isinstance(key, str):
-                return _fallback(obj, indent)
-            # most values are text or whole numbers: written here, without another call
+            # the few distinct keys are quoted once per process
+            head = _KEY_TEXT.get(key)
+            if head is None:
+                if not isinstance(key, str):
+                    return _fallback(obj, indent)
+                head = _quoted_key(key)
+            # most values are text, whole numbers or null: written here, without another call
             kind = type(value)
             if kind is str:
-                text = _STR(value)
+                parts.append(head + _STR(value))
             elif kind is int:
-                text = int.__repr__(value)
+                parts.append(head + int.__repr__(value))
+            elif value is None:
+                parts.append(head + "null")
             else:
-                text = dumps_indented(value, inner)
-            parts.append(_STR(key) + ": " + text)
+                parts.append(head + dumps_indented(value, inner))
         return "{" + inner + ("," + inner).join(parts) + indent + "}"
     if isinstance(obj, list):
         if not obj:
@@ -76,6 +81,17 @@ def dumps_indented(obj: Any, indent: str = "\n") -> str:
     if isinstance(obj, float) and obj == obj and obj not in (float("inf"), float("-inf")):
         return _FLOAT(obj)
     return _fallback(obj, indent)
+
+
+_KEY_TEXT: dict[str, str] = {}  # key -> its JSON text and ": "
+_KEY_TEXT_MAX = 4096  # keys remembered: the feed's own and the registry's metadata names
+
+
+def _quoted_key(key: str) -> str:
+    head = _STR(key) + ": "
+    if len(_KEY_TEXT) < _KEY_TEXT_MAX:
+        _KEY_TEXT[key] = head
+    return head
 
 
 def _fallback(obj: Any, indent: str) -> str:

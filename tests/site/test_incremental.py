@@ -396,6 +396,7 @@ def test_dumps_indented_equals_json_dumps() -> None:
         {"é": 'ü\n\t"\\</script>', "n": None, "t": True, "f": False},
         [0, -1, 10**30, 1.5, -0.0, 1e300, float("nan"), float("inf"), float("-inf")],
         {1: "int key", None: "none key", 2.5: "float key", False: "bool key"},
+        {"a": None, "b": 1, 3: "an int key after remembered ones", "c": {"a": None}},
         ("tu", "ple", [("nested",)]),
         "\u2028\x00\x1f",
     ]
