@@ -99,13 +99,11 @@ def select(reg: Registry, facts: Iterable[Facts], filters: Filters) -> list[Fact
     """The facts matching ``filters``, oldest to newest; ``reg`` supplies the definitions."""
     check_kinds([*filters.kinds, *filters.ignore_kinds])
     slug = milestone_slug(reg, filters.milestone) if filters.milestone else None
-    every = sorted(facts, key=lambda f: f.folder)
-    first_of_tag: dict[str, str] = {}
-    for f in every:
-        first_of_tag.setdefault(f.tag, f.folder)
     chosen = []
-    for f in every:
-        if not f.listed or first_of_tag[f.tag] != f.folder:
+    # A listed release sits in releases/<its channel>/<tag>: one folder per tag, so a
+    # duplicated tag (RR207) is listed once, from there, and its misplaced copies never.
+    for f in sorted(facts, key=lambda f: f.folder):
+        if not f.listed:
             continue
         if not filters.include_rejected and f.rejected:
             continue

@@ -78,6 +78,12 @@ class ReleaseEntry:
             return ""
 
     @property
+    def in_own_channel(self) -> bool:
+        """True when the folder's tag is valid and belongs to the folder's channel."""
+        info = parse_tag(self.tag)
+        return info is not None and info.channel == self.channel
+
+    @property
     def kind(self) -> Kind | None:
         """Kind derived from the tag."""
         info = parse_tag(self.tag)
@@ -155,11 +161,18 @@ class Registry:
 
     @cached_property
     def by_tag(self) -> dict[str, ReleaseEntry]:
-        """Tag -> release folder (the first, by path, where a tag is duplicated)."""
+        """Tag -> release folder: where the tag belongs (``releases/<its channel>/<tag>``)
+        when that folder exists, else the first by path.
+
+        Where a tag is duplicated (RR207) the copy in its own channel is the release, as
+        ``release list`` and ``latest`` see it: copies elsewhere are misplaced (RR206)
+        and never listed, whatever their folders' order.
+        """
         index: dict[str, ReleaseEntry] = {}
         for folder in sorted(self.releases):
             entry = self.releases[folder]
-            index.setdefault(entry.tag, entry)
+            if entry.tag not in index or entry.in_own_channel:
+                index[entry.tag] = entry
         return index
 
     def find_release(self, tag: str) -> ReleaseEntry | None:

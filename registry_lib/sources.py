@@ -151,8 +151,18 @@ class SubsetSource(DirectorySource):
         """registry.yaml, milestones/ and every file under the given paths (``releases``
         itself included), as ``DirectorySource.files`` names them."""
         yield from self._tops(("registry.yaml", "milestones"))
+        links: dict[str, bool] = {}  # folder above a given path -> it is a symbolic link
+        named: set[str] = set()
         for rel in self.only:
             if rel != "releases" and not rel.startswith("releases/"):
+                continue
+            # The whole walk names a linked folder (RR109) and never goes through it: a
+            # channel folder that is a link must not lend its releases to a part either.
+            above = self._link_above(rel, links)
+            if above is not None:
+                if above not in named:
+                    named.add(above)
+                    yield SourceFile(above, symlink=True)
                 continue
             full = self.root / rel
             if full.is_symlink():
@@ -161,6 +171,18 @@ class SubsetSource(DirectorySource):
                 yield from self._walk(full, rel)
             elif os.path.lexists(full):  # a file, or a named pipe or socket (read: RR100)
                 yield SourceFile(rel)
+
+    def _link_above(self, rel: str, links: dict[str, bool]) -> str | None:
+        """The first folder above ``rel`` (``releases`` included) that is a symbolic link."""
+        parts = rel.split("/")
+        for n in range(1, len(parts)):
+            folder = "/".join(parts[:n])
+            linked = links.get(folder)
+            if linked is None:
+                linked = links[folder] = os.path.islink(self.path_of(folder))
+            if linked:
+                return folder
+        return None
 
 
 Parsed = tuple[Any, dict[str, int], list[tuple[str, str, int | None]]]

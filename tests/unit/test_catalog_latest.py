@@ -14,7 +14,7 @@ from registry_lib.catalog import IndexedCatalog, _core_groups
 from registry_lib.errors import NotFoundError
 from registry_lib.loader import load_directory
 from registry_lib.objects import release_object
-from registry_lib.query import Filters, latest
+from registry_lib.query import Filters, get_release, latest, list_releases
 
 CHANNELS = ["3.9", "3.10", "4.0"]
 FILTERS = [
@@ -72,11 +72,23 @@ def write(root: Path, specs: list[tuple[str, int, int, int, bool, bool]]) -> Non
                 f"milestone: Nightly passed\ntag: {tag}\napprover: qa@example.org\n"
                 f"approved_at: 2024-02-2{day}T10:00:00Z\n"
             )
-    # never listed: a folder whose name is no tag, and a release in the wrong channel
+    # never listed: a folder whose name is no tag, releases in the wrong channel (4.0.1's
+    # copy sorts before its own folder, which the specs often make), and releases behind
+    # symbolic links: a channel folder (the greatest channel) and a release folder
     (root / "releases/4.0/not-a-tag").mkdir(parents=True)
-    (root / "releases/4.0/3.9.7").mkdir()
-    (root / "releases/4.0/3.9.7/release.yaml").write_text(
-        f"tag: 3.9.7\ncommit: {'b' * 40}\ncreator: ci@example.org\n"
+    for folder, tag in [("4.0/3.9.7", "3.9.7"), ("3.10/4.0.1", "4.0.1")]:
+        write_release(root / "releases" / folder, tag)
+    outside = root.parent / "outside"
+    write_release(outside / "5.0/5.0.0", "5.0.0")
+    write_release(outside / "4.0.9", "4.0.9")
+    (root / "releases/5.0").symlink_to(outside / "5.0")
+    (root / "releases/4.0/4.0.9").symlink_to(outside / "4.0.9")
+
+
+def write_release(folder: Path, tag: str) -> None:
+    folder.mkdir(parents=True)
+    (folder / "release.yaml").write_text(
+        f"tag: {tag}\ncommit: {'b' * 40}\ncreator: ci@example.org\n"
         "created_at: 2024-02-09T10:00:00Z\n"
     )
 
@@ -99,6 +111,16 @@ def test_latest_by_core_equals_the_whole_order(
                     catalog.latest(filters)
             else:
                 assert catalog.latest(filters) == want
+            listed = [release_object(whole, e) for e in list_releases(whole, filters)]
+            assert catalog.releases(filters) == listed
+        for tag in ["4.0.1", "3.9.7", "5.0.0", "4.0.9"]:
+            try:
+                want = release_object(whole, get_release(whole, tag))
+            except NotFoundError:
+                with pytest.raises(NotFoundError):
+                    catalog.release(tag)
+            else:
+                assert catalog.release(tag) == want
 
 
 def test_core_groups_greatest_first(tmp_path: Path) -> None:
