@@ -12,6 +12,7 @@ wrong format, another relreg version) is ignored and rewritten, never trusted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -205,8 +206,21 @@ def write_file(target: Path, payload: dict[str, Any]) -> None:
     body = marshal.dumps(payload)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(hashlib.sha256(body).digest() + body)
+    except OSError:
+        return
+    store(target, hashlib.sha256(body).digest() + body)
+
+
+def store(target: Path, data: bytes) -> bool:
+    """Replace ``target`` by a file holding ``data`` (a temp file, then a rename); False,
+    and no temp file left behind, when that fails: a cache that cannot be written only
+    means that the next run does the work again."""
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
         os.replace(tmp, target)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return False
+    return True

@@ -15,6 +15,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from .cache import store
 from .regularfile import open_regular, read_regular
 
 # Settings for the private index only: keep it one plain file with a checksum, and let
@@ -66,11 +67,7 @@ def read_unchecked(private: Path) -> tuple[bytes | None, str]:
 
 def remember_checked(private: Path, key: str) -> None:
     """Note that the private index with this stat key passed its checksum."""
-    record = private.with_suffix(".ok")
-    tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(OSError):
-        tmp.write_text(key)
-        os.replace(tmp, record)
+    store(private.with_suffix(".ok"), key.encode())
 
 
 def intact(content: bytes, algorithm: str) -> bool:

@@ -137,3 +137,20 @@ def test_damaged_caches_change_no_answer(run_line: RunLine, registry: Path, tmp_
             got = _answers(run_line, registry, site, cached)
             assert got == truth[state], f"{path.relative_to(tmp_path)} {name}"
     assert damaged >= 4 * len(kinds)
+
+
+def test_a_cache_file_that_cannot_be_replaced_leaves_no_temp_file(
+    run_line: RunLine, registry: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    cached = {"RELREG_CACHE_DIR": str(cache)}
+    truth = _answers(run_line, registry, tmp_path / "truth", {"RELREG_NO_CACHE": "1"})
+    assert _answers(run_line, registry, tmp_path / "site", cached) == truth
+    files = sorted(p for p in cache.rglob("*") if p.is_file())
+    assert files
+    for path in files:  # each name taken by a folder: no cache file can be written there
+        path.unlink()
+        path.mkdir()
+    for _ in range(2):
+        assert _answers(run_line, registry, tmp_path / "site", cached) == truth
+    assert [p.name for p in cache.rglob("*.tmp")] == []
