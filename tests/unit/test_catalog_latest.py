@@ -4,7 +4,10 @@ answer exactly as the whole registry's version order does (``query.latest``)."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +18,7 @@ from registry_lib.errors import NotFoundError
 from registry_lib.loader import load_directory
 from registry_lib.objects import release_object
 from registry_lib.query import Filters, get_release, latest, list_releases
+from registry_lib.registry import Registry
 
 CHANNELS = ["3.9", "3.10", "4.0"]
 FILTERS = [
@@ -104,23 +108,30 @@ def test_latest_by_core_equals_the_whole_order(
         whole = load_directory(root)
         catalog = IndexedCatalog(root)
         for filters in FILTERS:
-            try:
-                want = release_object(whole, latest(whole, filters))
-            except NotFoundError:
-                with pytest.raises(NotFoundError):
-                    catalog.latest(filters)
-            else:
-                assert catalog.latest(filters) == want
+            same_answer(partial(whole_latest, whole, filters), partial(catalog.latest, filters))
             listed = [release_object(whole, e) for e in list_releases(whole, filters)]
             assert catalog.releases(filters) == listed
         for tag in ["4.0.1", "3.9.7", "5.0.0", "4.0.9"]:
-            try:
-                want = release_object(whole, get_release(whole, tag))
-            except NotFoundError:
-                with pytest.raises(NotFoundError):
-                    catalog.release(tag)
-            else:
-                assert catalog.release(tag) == want
+            same_answer(partial(whole_release, whole, tag), partial(catalog.release, tag))
+
+
+def whole_latest(whole: Registry, filters: Filters) -> dict[str, Any]:
+    return release_object(whole, latest(whole, filters))
+
+
+def whole_release(whole: Registry, tag: str) -> dict[str, Any]:
+    return release_object(whole, get_release(whole, tag))
+
+
+def same_answer(want: Callable[[], object], got: Callable[[], object]) -> None:
+    """Both give equal objects, or both find nothing."""
+    try:
+        expected = want()
+    except NotFoundError:
+        with pytest.raises(NotFoundError):
+            got()
+    else:
+        assert got() == expected
 
 
 def test_core_groups_greatest_first(tmp_path: Path) -> None:
