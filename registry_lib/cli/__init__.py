@@ -26,8 +26,8 @@ def run() -> NoReturn:
     100,000); the operating system takes the memory back whole instead. Everything is
     written and closed by then; only the standard streams are buffered, and are flushed
     here. Commands put what they loaded in ``base.HELD_TO_EXIT`` so that it is not freed
-    on their return either. ``main`` itself (click's group, used by tests and other programs) exits
-    normally.
+    on their return either. ``main`` itself (click's group, used by tests and other
+    programs) exits normally.
     """
     code = 0
     base.HELD_TO_EXIT = []
