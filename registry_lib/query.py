@@ -62,11 +62,6 @@ class Facts:
         return info.kind if info else None
 
 
-def _channel(tag: str) -> str | None:
-    info = parse_tag(tag)
-    return info.channel if info else None
-
-
 def channel_order(name: str) -> tuple[int, tuple[int, ...]]:
     """Sort key of a channel folder name: by version core, invalid names first."""
     parts = []
@@ -89,7 +84,7 @@ def facts_of(entry: ReleaseEntry) -> Facts:
         channel=entry.channel,
         created_at=entry.created_at,
         # A release in the wrong folder is an error (RR206) and never listed.
-        listed=rec is not None and rec.tag == entry.tag and _channel(entry.tag) == entry.channel,
+        listed=rec is not None and rec.tag == entry.tag and entry.in_own_channel,
         rejected=rec is not None and rec.rejection is not None,
         milestones=tuple(a.record.milestone for a in entry.valid_approvals() if a.record),
     )
