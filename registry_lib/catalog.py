@@ -6,14 +6,13 @@ the same protocol, so ``--feed`` gives the same answers as the files.
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import NotFoundError
-from .loader import SubsetSource, load_directory, load_registry
+from .loader import SubsetSource, load_definitions, load_directory, load_registry, load_tag
 from .objects import definition_object, release_object
 from .query import (
     Filters,
@@ -104,7 +103,7 @@ class IndexedCatalog(RegistryCatalog):
     def reg(self) -> Registry:  # type: ignore[override]
         """The definitions (and settings) of the registry."""
         if self._defs is None:
-            self._defs = load_registry(SubsetSource(self.root, []))
+            self._defs = load_definitions(self.root)
         return self._defs
 
     def _folders(self, folders: Iterable[str]) -> Registry:
@@ -147,9 +146,7 @@ class IndexedCatalog(RegistryCatalog):
 
     def release(self, tag: str) -> Obj:
         """One release object, rejected ones included."""
-        twins = sorted((self.root / "releases").glob(f"*/{glob.escape(tag)}"))
-        part = self._folders(f"releases/{p.parent.name}/{p.name}" for p in twins)
-        return RegistryCatalog(part).release(tag)
+        return RegistryCatalog(load_tag(self.root, tag)).release(tag)
 
 
 def _channels_for_prefix(root: Path, prefix: str) -> list[str]:

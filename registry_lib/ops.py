@@ -3,6 +3,10 @@
 Each builds the new record, checks the registry as it would be after the write with the
 same rules as ``validate``, and only then writes, atomically. A refused write leaves the
 registry untouched. Each returns a ``Change`` naming the files it touched.
+
+Those rules look at one release folder, the definitions and the copies of a tag, so a
+write reads just these (``loader.load_tag``, ``loader.load_definitions``): its cost
+follows the release, not the registry.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from .definitionrules import check_definitions
 from .errors import NotFoundError, RelregError, ValidationFailed
 from .fieldfindings import validation_findings
 from .findings import Finding, errors
-from .loader import load_directory
+from .loader import load_definitions, load_tag
 from .model import (
     SCHEMA_VERSION,
     Approval,
@@ -151,7 +155,7 @@ def create_milestone(
     approvers: Sequence[str] = (),
 ) -> Change:
     """Add a milestone definition."""
-    reg = load_directory(root)
+    reg = load_definitions(root)
     slug = slugify(name)
     path = f"milestones/{slug}.yaml"
     if not slug:
@@ -196,7 +200,7 @@ def create_release(
     info = parse_tag(tag)
     if info is None:
         raise RelregError(f"{tag!r} is not a valid tag; use one of: {ACCEPTED_FORMS}")
-    reg = load_directory(root)
+    reg = load_tag(root, tag)
     if (existing := reg.find_release(tag)) is not None:
         raise RelregError(
             f"release {tag} already exists in {existing.folder}; see `relreg release show {tag}`"
@@ -238,7 +242,7 @@ def update_release(root: Path, tag: str, meta: Mapping[str, str], unset: Sequenc
     """Add, replace or remove release metadata."""
     if not meta and not unset:
         raise RelregError("nothing to update: pass --meta KEY=VALUE or --unset KEY")
-    reg = load_directory(root)
+    reg = load_tag(root, tag)
     entry = get_release(reg, tag)
     rec = entry.record
     assert rec is not None
@@ -258,7 +262,7 @@ def reject_release(root: Path, tag: str, reason: str, by: str, at: str) -> Chang
     """Mark a release rejected; rejecting twice is an error."""
     if not reason.strip():
         raise RelregError("--reason must say why the release is rejected")
-    reg = load_directory(root)
+    reg = load_tag(root, tag)
     entry = get_release(reg, tag)
     rec = entry.record
     assert rec is not None
@@ -282,7 +286,7 @@ def approve(
     break_glass: bool = False,
 ) -> Change:
     """Record that a release reached a milestone, after every check ``validate`` makes."""
-    reg = load_directory(root)
+    reg = load_tag(root, tag)
     entry = get_release(reg, tag)
     slug = milestone_slug(reg, milestone)
     definition = reg.definition(slug)
@@ -326,7 +330,7 @@ def approve(
 
 def revoke(root: Path, tag: str, milestone: str) -> Change:
     """Delete an approval, moving the release back before that milestone."""
-    reg = load_directory(root)
+    reg = load_tag(root, tag)
     entry = get_release(reg, tag)
     slug = milestone_slug(reg, milestone)
     definition = reg.definition(slug)

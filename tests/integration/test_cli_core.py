@@ -14,7 +14,7 @@ import click
 import pytest
 
 from registry_lib.cli import main
-from registry_lib.loader import load_directory
+from registry_lib.loader import DirectorySource, load_directory
 from registry_lib.objects import definition_object, release_object
 from registry_lib.query import get_release
 
@@ -359,6 +359,39 @@ def test_revoke_refuses_to_break_requires(rr: Relreg) -> None:
     approve_nightly(rr)
     rr.ok("approve", NIGHTLY, "Cloud validated", now=T2)
     assert "revoke those first" in rr.fail("revoke", NIGHTLY, "Nightly passed")
+
+
+def test_writes_read_only_what_they_check(rr: Relreg, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write reads the settings, the definitions and its tag's folders: its rules look
+    at nothing else, and another release folder would make it cost what the registry holds."""
+    rr.ok("release", "create", NIGHTLY2, "--commit", SHA, now=T0)
+    read: list[str] = []
+    original = DirectorySource.read
+
+    def recording(self: DirectorySource, path: str) -> bytes:
+        read.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(DirectorySource, "read", recording)
+    folder = f"releases/3.74/{NIGHTLY}/"
+    approve_nightly(rr)
+    rr.ok("release", "update", NIGHTLY, "--meta", "Notes=n")
+    rr.ok("revoke", NIGHTLY, "Nightly passed")
+    rr.ok("release", "reject", NIGHTLY, "--reason", "Broken", now=T2)
+    rr.fail("release", "create", NIGHTLY, "--commit", SHA)
+    assert f"{folder}release.yaml" in read
+    assert all(p == "registry.yaml" or p.startswith(("milestones/", folder)) for p in read), read
+    read.clear()
+    rr.ok("milestone", "create", "Canary", "--expect", "Region")
+    assert "milestones/nightly-passed.yaml" in read
+    assert all(p == "registry.yaml" or p.startswith("milestones/") for p in read), read
+
+
+def test_create_refuses_a_tag_recorded_in_another_channel(rr: Relreg) -> None:
+    (rr.root / "releases/3.73").mkdir()
+    (rr.root / "releases/3.74" / NIGHTLY).rename(rr.root / "releases/3.73" / NIGHTLY)
+    err = rr.fail("release", "create", NIGHTLY, "--commit", SHA2)
+    assert f"already exists in releases/3.73/{NIGHTLY}" in err
 
 
 def test_init_refuses_to_overwrite(rr: Relreg) -> None:

@@ -1,5 +1,6 @@
 """``latest`` on a registry folder reads one version core at a time from the top, and must
-answer exactly as the whole registry's version order does (``query.latest``)."""
+answer exactly as the whole registry's version order does (``query.latest``); ``release
+list``, ``release show`` and what a write checks, reading parts, must too."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from hypothesis import strategies as st
 
 from registry_lib.catalog import IndexedCatalog, _core_groups
 from registry_lib.errors import NotFoundError
-from registry_lib.loader import load_directory
+from registry_lib.loader import load_directory, load_tag
 from registry_lib.objects import release_object
 from registry_lib.query import Filters, get_release, latest, list_releases
 from registry_lib.registry import Registry
+from registry_lib.rules import check_release
 
 CHANNELS = ["3.9", "3.10", "4.0"]
 FILTERS = [
@@ -76,12 +78,15 @@ def write(root: Path, specs: list[tuple[str, int, int, int, bool, bool]]) -> Non
                 f"milestone: Nightly passed\ntag: {tag}\napprover: qa@example.org\n"
                 f"approved_at: 2024-02-2{day}T10:00:00Z\n"
             )
-    # never listed: a folder whose name is no tag, releases in the wrong channel (4.0.1's
-    # copy sorts before its own folder, which the specs often make), and releases behind
-    # symbolic links: a channel folder (the greatest channel) and a release folder
+    # never listed: a folder whose name is no tag, releases in the wrong channel (copies of
+    # 4.0.1 and 3.9.1 sort before and after their own folders, which the specs often
+    # make), and releases behind symbolic links: a channel folder (the greatest channel)
+    # and a release folder
     (root / "releases/4.0/not-a-tag").mkdir(parents=True)
-    for folder, tag in [("4.0/3.9.7", "3.9.7"), ("3.10/4.0.1", "4.0.1")]:
+    for folder, tag in [("4.0/3.9.7", "3.9.7"), ("3.10/4.0.1", "4.0.1"), ("4.0/3.9.1", "3.9.1")]:
         write_release(root / "releases" / folder, tag)
+    if not (root / "releases/3.9/3.9.1").exists():
+        write_release(root / "releases/3.9/3.9.1", "3.9.1")  # the copy's own folder
     outside = root.parent / "outside"
     write_release(outside / "5.0/5.0.0", "5.0.0")
     write_release(outside / "4.0.9", "4.0.9")
@@ -111,8 +116,20 @@ def test_latest_by_core_equals_the_whole_order(
             same_answer(partial(whole_latest, whole, filters), partial(catalog.latest, filters))
             listed = [release_object(whole, e) for e in list_releases(whole, filters)]
             assert catalog.releases(filters) == listed
-        for tag in ["4.0.1", "3.9.7", "5.0.0", "4.0.9"]:
+        for tag in ["4.0.1", "3.9.1", "3.9.7", "5.0.0", "4.0.9"]:
             same_answer(partial(whole_release, whole, tag), partial(catalog.release, tag))
+        # what a write checks, read from the tag's folders alone (ops), as in the whole
+        tags = {p.name for p in root.glob("releases/*/*")} | {"", ".", "..", "nope", "4.0/4.0.1"}
+        for tag in sorted(tags):
+            assert write_view(load_tag(root, tag), tag) == write_view(whole, tag), tag
+
+
+def write_view(reg: Registry, tag: str) -> object:
+    """What a write about ``tag`` sees: the folder it finds and that folder's findings."""
+    entry = reg.find_release(tag)
+    if entry is None:
+        return None
+    return entry.folder, entry.record, check_release(reg, entry, frozenset())
 
 
 def whole_latest(whole: Registry, filters: Filters) -> dict[str, Any]:
