@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import RelregError
 from .gitutil import repo_root
-from .loader import load_directory
+from .loader import load_definitions
 from .registry import Registry
 from .regularfile import read_regular
 from .values import slugify
@@ -104,9 +104,10 @@ def render(reg: Registry, prefix: str = "/") -> str:
 
 
 def generate(root: Path) -> tuple[Target, str]:
-    """Load the registry at ``root`` and render its CODEOWNERS text."""
+    """Render the CODEOWNERS text of the registry at ``root`` (from its settings and
+    definitions: no release folder is read)."""
     where = target(root)
-    return where, render(load_directory(root), where.prefix)
+    return where, render(load_definitions(root), where.prefix)
 
 
 def write(root: Path) -> Path:

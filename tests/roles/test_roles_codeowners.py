@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rolekit import git, registry, write
 
 from registry_lib import codeowners
+from registry_lib.loader import DirectorySource
 
 CONFIG = """\
 schema_version: 1
@@ -129,3 +131,32 @@ def test_invalid_registry_yaml_is_refused(tmp_path: Path, run_line, env) -> None
     code, _, err = run_line(["--registry", data, "codeowners"])
     assert code == 1
     assert err.startswith("error: registry.yaml is missing or invalid")
+
+
+def test_reads_the_settings_and_definitions_only(
+    tmp_path: Path, run_line, env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CODEOWNERS comes from registry.yaml and the definitions: releases are never read,
+    so `codeowners --check` costs the same at 100,000 releases as at ten."""
+    top = _repo(tmp_path)
+    write(
+        top / "data",
+        "releases/3.74/3.74.0/release.yaml",
+        "tag: 3.74.0\ncommit: " + "a" * 40 + "\ncreator: roxbot@example.org\n"
+        "created_at: 2023-03-23T04:12:00Z\n",
+    )
+    read: list[str] = []
+    original = DirectorySource.read
+
+    def recording(self: DirectorySource, path: str) -> bytes:
+        read.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(DirectorySource, "read", recording)
+    assert run_line(["--registry", top / "data", "codeowners"])[0] == 0
+    assert (top / ".github" / "CODEOWNERS").read_text() == EXPECTED
+    assert sorted(read) == [
+        "milestones/build-green.yaml",
+        "milestones/cloud-validated.yaml",
+        "registry.yaml",
+    ]
