@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from ..errors import RelregError, ValidationFailed
+from ..gcpause import paused_gc
 from ..session import Session
 from ..tags import KINDS
 
@@ -30,8 +31,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 HELD_TO_EXIT: list[object] | None = None
 
 
+class RelregCommand(click.Command):
+    """A command run with the cyclic garbage collector paused (``gcpause``): commands
+    load registries, hundreds of thousands of objects that live until they end."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with paused_gc():
+            return super().invoke(ctx)
+
+
+class ServingCommand(click.Command):
+    """A command that runs until stopped (``serve``): it keeps the collector running."""
+
+
 class RelregGroup(click.Group):
     """A group that turns library errors into ``error: …`` and exit 1, never a traceback."""
+
+    command_class = RelregCommand
+    group_class = type  # subgroups are RelregGroups, so their commands are RelregCommands
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

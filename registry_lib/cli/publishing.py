@@ -9,6 +9,7 @@ import click
 
 from . import base
 from .base import (
+    ServingCommand,
     _fail,
     _session,
     main,
@@ -58,7 +59,7 @@ def build(out: Path, base_url: str | None, templates: Path | None) -> None:
     click.echo(result.summary(str(out)))
 
 
-@main.command()
+@main.command(cls=ServingCommand)
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free).")
 @click.option(
     "--out",
