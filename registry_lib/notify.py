@@ -23,6 +23,7 @@ from .model import Webhook
 from .notify_events import Delivery, Event, compute_events, hooks_of, plan_deliveries
 from .values import format_timestamp
 from .webhook_http import Attempt, post
+from .worktree import committed_paths
 
 __all__ = ["DeliveryLog", "Options", "Outcome", "notify", "retry", "send"]
 
@@ -202,12 +203,35 @@ def _deliver_all(
 
 def plan(root: Path, from_rev: str, to_rev: str) -> tuple[list[Event], list[Webhook], list[str]]:
     """The events from ``from_rev`` to ``to_rev``, registry.yaml's webhooks (at ``to_rev``),
-    and notes on what was skipped."""
+    and notes on what was skipped.
+
+    An event comes from a release folder whose files differ between the two commits, so
+    only those folders are read (with the settings and the definitions), at both commits:
+    the change is a tree-to-tree diff, and a push costs what it changed, not what the
+    registry holds.
+    """
     top, prefix = locate(root)
-    old = load_registry(GitTreeSource(top, resolve_rev(top, from_rev), prefix))
-    new = load_registry(GitTreeSource(top, resolve_rev(top, to_rev), prefix))
-    events, notes = compute_events(old, new)
+    old_sha, new_sha = resolve_rev(top, from_rev), resolve_rev(top, to_rev)
+    folders = changed_folders(top, prefix, old_sha, new_sha)
+    # Many folders are read whole: Git takes each as a pathspec on its command line.
+    scope = ["registry.yaml", "milestones", *folders] if len(folders) <= SCOPED_MAX else None
+    old = load_registry(GitTreeSource(top, old_sha, prefix, scope))
+    new = load_registry(GitTreeSource(top, new_sha, prefix, scope))
+    events, notes = compute_events(old, new, folders)
     return events, hooks_of(new), notes
+
+
+SCOPED_MAX = 2000  # changed release folders read by path; more, and both trees are read whole
+
+
+def changed_folders(top: Path, prefix: str, old_sha: str, new_sha: str) -> list[str]:
+    """The release folders (``releases/<channel>/<tag>``) with a file that differs."""
+    folders = set()
+    for path in committed_paths(top, prefix, old_sha, new_sha):
+        parts = path.split("/")
+        if parts[0] == "releases" and len(parts) >= 4:
+            folders.add("/".join(parts[:3]))
+    return sorted(folders)
 
 
 def dry_run(root: Path, from_rev: str, to_rev: str, report: Report) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,15 +74,20 @@ def serialize(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def compute_events(old: Registry, new: Registry) -> tuple[list[Event], list[str]]:
+def compute_events(
+    old: Registry, new: Registry, changed: Iterable[str] | None = None
+) -> tuple[list[Event], list[str]]:
     """The events from ``old`` to ``new``, in a stable order, and notes on what was skipped.
 
     The difference is net: an approval added and deleted within the range sends nothing.
-    ``break_glass`` approvals send nothing, neither when added nor when deleted.
+    ``break_glass`` approvals send nothing, neither when added nor when deleted. Only a
+    release folder whose files differ has events; ``changed`` names those folders when
+    known, and the others are not looked at (nor noted when invalid).
     """
     events: list[Event] = []
     notes: list[str] = []
-    folders = sorted(set(old.releases) | set(new.releases))
+    everywhere = set(old.releases) | set(new.releases)
+    folders = sorted(everywhere if changed is None else everywhere.intersection(changed))
     for folder in folders:
         before = old.releases.get(folder)
         after = new.releases.get(folder)

@@ -8,16 +8,23 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from notifykit import (  # noqa: F401 (the fixtures are used by name)
     COMMIT,
     SECRET,
     SECRET_ENV,
     Receiver,
     Repo,
+    git,
     no_proxy_fixture,
     receiver_fixture,
     repo_fixture,
 )
+
+from registry_lib.gitsource import GitTreeSource, locate, resolve_rev
+from registry_lib.loader import load_registry
+from registry_lib.notify import plan
+from registry_lib.notify_events import compute_events
 
 T0 = "2024-02-01T10:00:00Z"
 
@@ -295,3 +302,51 @@ def test_usage_errors(repo: Repo, tmp_path: Path) -> None:
     bad.write_text("not json\n")
     code, _, err = repo.relreg("notify", "--retry", str(bad))
     assert code == 1 and "bad.jsonl:1: not a line of a relreg notify log" in err
+
+
+def test_events_come_from_the_changed_folders_alone(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """notify reads the settings, the definitions and the release folders the commits
+    changed, at both ends, and finds the events reading both trees whole would give;
+    an unchanged invalid release is not warned about on every push."""
+    repo.write("release", "create", "4.1.0", "--commit", COMMIT, now=T0)
+    repo.write("release", "create", "4.1.1", "--commit", COMMIT, now=T0)
+    repo.write("release", "create", "4.0.0", "--commit", COMMIT, now=T0)
+    broken = repo.data / "releases/4.0/4.0.0/release.yaml"
+    broken.write_text(broken.read_text().replace(COMMIT, "not-a-sha"))
+    git(repo.top, "commit", "-qam", "Break 4.0.0")
+    base = repo.head()
+    repo.write("approve", "4.1.0", "QA passed", now="2024-02-02T10:00:00Z")
+    repo.write("release", "reject", "4.1.1", "--reason", "Broken", now="2024-02-03T10:00:00Z")
+    repo.write("release", "create", "4.2.0", "--commit", COMMIT, now="2024-02-04T10:00:00Z")
+    read: list[str] = []
+    original = GitTreeSource.read
+
+    def recording(self: GitTreeSource, path: str) -> bytes:
+        read.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(GitTreeSource, "read", recording)
+    events, _, notes = plan(repo.data, base, "HEAD")
+    assert {"/".join(p.split("/")[:3]) for p in read} == {
+        "registry.yaml",
+        "milestones/nightly-passed.yaml",
+        "milestones/qa-passed.yaml",
+        "releases/4.1/4.1.0",
+        "releases/4.1/4.1.1",
+        "releases/4.2/4.2.0",
+    }
+    assert [(e.type, e.tag) for e in events] == [
+        ("milestone.reached", "4.1.0"),
+        ("release.rejected", "4.1.1"),
+        ("release.created", "4.2.0"),
+    ]
+    assert notes == []
+    top, prefix = locate(repo.data)
+    whole = [load_registry(GitTreeSource(top, resolve_rev(top, r), prefix)) for r in (base, "HEAD")]
+    every_events, every_notes = compute_events(*whole)
+    assert every_events == events
+    assert every_notes == [
+        "releases/4.0/4.0.0/release.yaml is invalid at --to; its events are skipped"
+    ]
