@@ -7,8 +7,8 @@ the base with the work tree, and a plain-words summary says what the change does
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,14 +43,6 @@ def _scope(changed: list[str], twins: Callable[[str], list[str]]) -> list[str] |
     return sorted(scope)
 
 
-def _work_tree_twins(root: Path) -> Callable[[str], list[str]]:
-    def twins(tag: str) -> list[str]:
-        found = (root / "releases").glob(f"*/{glob.escape(tag)}")
-        return [f"releases/{t.parent.name}/{t.name}" for t in found]
-
-    return twins
-
-
 def _commit_twins(top: Path, prefix: str, commit: str) -> Callable[[str], list[str]]:
     """Folders that could hold a tag at ``commit``: one per channel (missing ones are
     simply not listed when loaded)."""
@@ -80,7 +72,7 @@ def check_change(
     # Git looks at the work tree while Python imports
     pending = None if committed else start(top, prefix, base_sha)
     try:
-        from .loader import SubsetSource, load_directory, load_registry
+        from .loader import SubsetSource, load_directory, load_registry, tag_folders
         from .rules import validate
     except BaseException:
         if pending is not None:
@@ -91,7 +83,7 @@ def check_change(
         scope = _scope(changed, _commit_twins(top, prefix, head_sha))
     else:
         assert pending is not None
-        scope = _scope(pending.result(), _work_tree_twins(root))
+        scope = _scope(pending.result(), partial(tag_folders, root))
     old_scope = None if scope is None else ["registry.yaml", "milestones", *scope]
     old = load_registry(GitTreeSource(top, base_sha, prefix, old_scope))
     if head_sha is not None:
