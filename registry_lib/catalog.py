@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from .display import summary_of
 from .errors import NotFoundError
 from .loader import SubsetSource, load_definitions, load_directory, load_registry, load_tag
 from .objects import definition_object, release_object
 from .query import (
+    Facts,
     Filters,
     channel_order,
     describe,
@@ -37,6 +39,11 @@ class Catalog(Protocol):
         """Release objects matching the filters, oldest to newest."""
         ...  # pragma: no cover
 
+    def summaries(self, filters: Filters) -> list[Obj]:
+        """What ``release list`` prints of the releases matching the filters
+        (``display.summary_of`` each release object), oldest to newest."""
+        ...  # pragma: no cover
+
     def latest(self, filters: Filters) -> Obj:
         """The latest release object matching the filters."""
         ...  # pragma: no cover
@@ -54,6 +61,24 @@ class Catalog(Protocol):
         ...  # pragma: no cover
 
 
+def _summary(defs: Registry, facts: Facts) -> Obj:
+    """``display.summary_of`` a listed release's object, made from its facts and the definitions
+    (as ``objects.approval_object`` names a milestone: by its definition when it has one)."""
+    names = []
+    for name in facts.milestones:
+        slug = defs.resolve_milestone(name)
+        definition = defs.definition(slug) if slug else None
+        names.append(definition.name if definition else name)
+    return {
+        "tag": facts.tag,
+        "kind": facts.kind,
+        "channel": facts.channel,
+        "created_at": facts.created_at,
+        "rejected": facts.rejected,
+        "milestones": names,
+    }
+
+
 class RegistryCatalog:
     """A catalog over a loaded registry."""
 
@@ -63,6 +88,10 @@ class RegistryCatalog:
     def releases(self, filters: Filters) -> list[Obj]:
         """Release objects matching the filters, oldest to newest."""
         return [release_object(self.reg, e) for e in list_releases(self.reg, filters)]
+
+    def summaries(self, filters: Filters) -> list[Obj]:
+        """What ``release list`` prints of the releases matching the filters."""
+        return [summary_of(r) for r in self.releases(filters)]
 
     def latest(self, filters: Filters) -> Obj:
         """The latest release object matching the filters."""
@@ -123,6 +152,18 @@ class IndexedCatalog(RegistryCatalog):
         chosen = select(snap.definitions, snap.facts, filters)
         part = self._folders(f.folder for f in chosen)
         return [release_object(part, part.releases[f.folder]) for f in chosen]
+
+    def summaries(self, filters: Filters) -> list[Obj]:
+        """What ``release list`` prints of the releases matching the filters: from the
+        facts of ``snapshot.analyze`` when cached, without reading a release folder."""
+        if not filters.prefix:
+            from .snapshot import analyze_cached
+
+            snap = analyze_cached(self.root)
+            if snap is not None:
+                chosen = select(snap.definitions, snap.facts, filters)
+                return [_summary(snap.definitions, f) for f in chosen]
+        return super().summaries(filters)
 
     def latest(self, filters: Filters) -> Obj:
         """The latest release object matching the filters.

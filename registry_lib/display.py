@@ -18,11 +18,25 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def summary_of(release: Obj) -> Obj:
+    """What ``release list`` prints of a release object: tag, kind, channel, creation
+    time, rejected or not, and the names of the milestones it reached."""
+    return {
+        "tag": release["tag"],
+        "kind": release["kind"],
+        "channel": release["channel"],
+        "created_at": release["created_at"],
+        "rejected": release["rejected"],
+        "milestones": [m["name"] for m in release["quality_milestones"]],
+    }
+
+
 def release_table(releases: Sequence[Obj]) -> str:
-    """One line per release, oldest first, so the last line is the latest."""
+    """One line per release (``summary_of`` its object), oldest first, so the
+    last line is the latest."""
     rows = []
     for r in releases:
-        milestones = ", ".join(m["name"] for m in r["quality_milestones"]) or "-"
+        milestones = ", ".join(r["milestones"]) or "-"
         tag = r["tag"] + (" (rejected)" if r["rejected"] else "")
         rows.append([tag, r["kind"], r["channel"], r["created_at"], milestones])
     return table(["TAG", "KIND", "CHANNEL", "CREATED", "MILESTONES"], rows)

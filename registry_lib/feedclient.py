@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from .display import summary_of
 from .errors import FeedError, NotFoundError
 from .query import Filters, check_kinds, describe
 from .tags import TAG_CHARS, matches_prefix, sort_by_version
@@ -195,6 +196,10 @@ class FeedCatalog:
         # Sort the filtered set, as the local query does: the order of a subset is not
         # always the order of the whole restricted to it (versions.md rule 4).
         return sort_by_version(chosen, lambda r: r["tag"], lambda r: r["created_at"])
+
+    def summaries(self, filters: Filters) -> list[Obj]:
+        """What ``release list`` prints of the releases matching the filters."""
+        return [summary_of(r) for r in self.releases(filters)]
 
     def latest(self, filters: Filters) -> Obj:
         """The latest release object matching the filters."""

@@ -210,7 +210,8 @@ def release_list(as_json: bool, **kw: Any) -> None:
     from ..query import describe
 
     filters = _filters(kw)
-    items = _catalog().releases(filters)
+    catalog = _catalog()
+    items = catalog.releases(filters) if as_json else catalog.summaries(filters)
     if as_json:
         _emit_json({"releases": items})
     elif items:

@@ -11,7 +11,8 @@ from cachekit import DATA, commit, committed_copy, git
 
 from registry_lib import cache, snapshot
 from registry_lib.catalog import IndexedCatalog, RegistryCatalog
-from registry_lib.loader import load_directory
+from registry_lib.display import summary_of
+from registry_lib.loader import DirectorySource, load_directory
 from registry_lib.query import Filters
 from registry_lib.rules import validate
 from registry_lib.snapshot import analyze
@@ -40,6 +41,7 @@ def _same_as_uncached(registry: Path) -> None:
     indexed, plain = IndexedCatalog(registry), RegistryCatalog(truth)
     for filters in FILTERS:
         assert indexed.releases(filters) == plain.releases(filters)
+        assert indexed.summaries(filters) == plain.summaries(filters)
         try:
             want = plain.latest(filters)
         except Exception as exc:
@@ -53,6 +55,37 @@ def test_cache_is_written_and_reused(repo: Path) -> None:
     _same_as_uncached(repo)
     assert cache.read(repo) is not None, "a clean Git registry gets a cache"
     _same_as_uncached(repo)
+
+
+def test_release_list_prints_from_the_facts(
+    repo: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the cache filled, ``release list`` reads no release folder (``--json`` reads
+    those it prints), and prints what the release objects say: a milestone by its
+    definition's name, even when the approval names it by an alias."""
+    approval = repo / "releases/3.73/3.73.3/approvals/cloud-validated.yaml"
+    text = approval.read_text()
+    approval.write_text(text.replace("Cloud validated", "Cloud validation passed"))
+    assert approval.read_text() != text
+    commit(repo.parent, "approve by the alias")
+    analyze(repo)
+    read: list[str] = []
+    original = DirectorySource.read
+
+    def recording(self: DirectorySource, path: str) -> bytes:
+        read.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(DirectorySource, "read", recording)
+    indexed, plain = IndexedCatalog(repo), RegistryCatalog(load_directory(repo))
+    read.clear()
+    for filters in FILTERS:
+        if not filters.prefix:
+            summaries = indexed.summaries(filters)
+            assert summaries == [summary_of(r) for r in plain.releases(filters)]
+    assert read and not [p for p in read if p.startswith("releases/")]
+    by_tag = {r["tag"]: r for r in indexed.summaries(Filters())}
+    assert "Cloud validated" in by_tag["3.73.3"]["milestones"]
 
 
 def test_edits_behind_the_tools_back_are_seen(repo: Path) -> None:
