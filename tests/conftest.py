@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from registry_lib.cli import main
+from registry_lib.gitsource import GitTreeSource
+from registry_lib.loader import DirectorySource
 
 RunLine = Callable[..., tuple[int, str, str]]
 
@@ -64,3 +66,19 @@ def run_line(isolated_env: None) -> RunLine:
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture
+def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The registry paths read from now on, from folders and from Git trees, in order:
+    for tests that a command reads only what it needs."""
+    read: list[str] = []
+    for source in (DirectorySource, GitTreeSource):
+        original = source.read
+
+        def recording(self: object, path: str, original: Callable[..., bytes] = original) -> bytes:
+            read.append(path)
+            return original(self, path)
+
+        monkeypatch.setattr(source, "read", recording)
+    return read

@@ -14,7 +14,7 @@ import click
 import pytest
 
 from registry_lib.cli import main
-from registry_lib.loader import DirectorySource, load_directory
+from registry_lib.loader import load_directory
 from registry_lib.objects import definition_object, release_object
 from registry_lib.query import get_release
 
@@ -361,18 +361,12 @@ def test_revoke_refuses_to_break_requires(rr: Relreg) -> None:
     assert "revoke those first" in rr.fail("revoke", NIGHTLY, "Nightly passed")
 
 
-def test_writes_read_only_what_they_check(rr: Relreg, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_read_only_what_they_check(rr: Relreg, files_read: list[str]) -> None:
     """A write reads the settings, the definitions and its tag's folders: its rules look
     at nothing else, and another release folder would make it cost what the registry holds."""
     rr.ok("release", "create", NIGHTLY2, "--commit", SHA, now=T0)
-    read: list[str] = []
-    original = DirectorySource.read
-
-    def recording(self: DirectorySource, path: str) -> bytes:
-        read.append(path)
-        return original(self, path)
-
-    monkeypatch.setattr(DirectorySource, "read", recording)
+    read = files_read
+    read.clear()
     folder = f"releases/3.74/{NIGHTLY}/"
     approve_nightly(rr)
     rr.ok("release", "update", NIGHTLY, "--meta", "Notes=n")

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from notifykit import (  # noqa: F401 (the fixtures are used by name)
     COMMIT,
     SECRET,
@@ -304,9 +303,7 @@ def test_usage_errors(repo: Repo, tmp_path: Path) -> None:
     assert code == 1 and "bad.jsonl:1: not a line of a relreg notify log" in err
 
 
-def test_events_come_from_the_changed_folders_alone(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_events_come_from_the_changed_folders_alone(repo: Repo, files_read: list[str]) -> None:
     """notify reads the settings, the definitions and the release folders the commits
     changed, at both ends, and finds the events reading both trees whole would give;
     an unchanged invalid release is not warned about on every push."""
@@ -320,16 +317,9 @@ def test_events_come_from_the_changed_folders_alone(
     repo.write("approve", "4.1.0", "QA passed", now="2024-02-02T10:00:00Z")
     repo.write("release", "reject", "4.1.1", "--reason", "Broken", now="2024-02-03T10:00:00Z")
     repo.write("release", "create", "4.2.0", "--commit", COMMIT, now="2024-02-04T10:00:00Z")
-    read: list[str] = []
-    original = GitTreeSource.read
-
-    def recording(self: GitTreeSource, path: str) -> bytes:
-        read.append(path)
-        return original(self, path)
-
-    monkeypatch.setattr(GitTreeSource, "read", recording)
+    files_read.clear()
     events, _, notes = plan(repo.data, base, "HEAD")
-    assert {"/".join(p.split("/")[:3]) for p in read} == {
+    assert {"/".join(p.split("/")[:3]) for p in files_read} == {
         "registry.yaml",
         "milestones/nightly-passed.yaml",
         "milestones/qa-passed.yaml",

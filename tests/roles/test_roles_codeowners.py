@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from rolekit import git, registry, write
 
 from registry_lib import codeowners
-from registry_lib.loader import DirectorySource
 
 CONFIG = """\
 schema_version: 1
@@ -134,7 +132,7 @@ def test_invalid_registry_yaml_is_refused(tmp_path: Path, run_line, env) -> None
 
 
 def test_reads_the_settings_and_definitions_only(
-    tmp_path: Path, run_line, env, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run_line, env, files_read: list[str]
 ) -> None:
     """CODEOWNERS comes from registry.yaml and the definitions: releases are never read,
     so `codeowners --check` costs the same at 100,000 releases as at ten."""
@@ -145,17 +143,10 @@ def test_reads_the_settings_and_definitions_only(
         "tag: 3.74.0\ncommit: " + "a" * 40 + "\ncreator: roxbot@example.org\n"
         "created_at: 2023-03-23T04:12:00Z\n",
     )
-    read: list[str] = []
-    original = DirectorySource.read
-
-    def recording(self: DirectorySource, path: str) -> bytes:
-        read.append(path)
-        return original(self, path)
-
-    monkeypatch.setattr(DirectorySource, "read", recording)
+    files_read.clear()
     assert run_line(["--registry", top / "data", "codeowners"])[0] == 0
     assert (top / ".github" / "CODEOWNERS").read_text() == EXPECTED
-    assert sorted(read) == [
+    assert sorted(files_read) == [
         "milestones/build-green.yaml",
         "milestones/cloud-validated.yaml",
         "registry.yaml",
