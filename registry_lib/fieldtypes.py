@@ -24,9 +24,9 @@ from pydantic_core import PydanticCustomError
 from .tags import ACCEPTED_FORMS, TAG_CHARS, parse_tag
 from .values import normalize_timestamp, parse_soak, slugify
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
-_HANDLE = re.compile(r"^@[A-Za-z0-9-]+(?:/[A-Za-z0-9._-]+)?$")
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z")
+_HANDLE = re.compile(r"^@[A-Za-z0-9-]+(?:/[A-Za-z0-9._-]+)?\Z")
+_COMMIT = re.compile(r"^[0-9a-f]{40}\Z")
 
 
 def _check(code: str, message: str, ok: bool, value: Any) -> None:

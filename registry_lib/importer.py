@@ -31,8 +31,8 @@ KINDS = {
     "RELEASE_KIND_NIGHTLY": "nightly",
     "RELEASE_KIND_DEVELOPMENT": "development",
 }
-_HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HEX40 = re.compile(r"^[0-9a-fA-F]{40}\Z")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 @dataclass

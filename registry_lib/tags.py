@@ -15,11 +15,11 @@ Kind = Literal["release", "rc", "nightly", "development"]
 KINDS: tuple[Kind, ...] = ("release", "rc", "nightly", "development")
 
 _CORE = r"\d+(?:\.(?:\d+|x))*"
-_RELEASE = re.compile(r"^(?P<core>\d+(?:\.\d+)*)$")
-_RC = re.compile(r"^(?P<core>\d+(?:\.\d+)*)-rc\.(?P<n>\d+)$")
-_NIGHTLY = re.compile(rf"^(?P<core>{_CORE})-nightly-(?P<rest>[0-9A-Za-z._+-]+)$")
-_DEVELOPMENT = re.compile(r"^(?P<core>\d+(?:\.\d+)*(?:-rc\.\d+|\.x)?)-(?P<n>\d+)-g[0-9a-f]{10}$")
-TAG_CHARS = re.compile(r"^[0-9A-Za-z._+-]+$")
+_RELEASE = re.compile(r"^(?P<core>\d+(?:\.\d+)*)\Z")
+_RC = re.compile(r"^(?P<core>\d+(?:\.\d+)*)-rc\.(?P<n>\d+)\Z")
+_NIGHTLY = re.compile(rf"^(?P<core>{_CORE})-nightly-(?P<rest>[0-9A-Za-z._+-]+)\Z")
+_DEVELOPMENT = re.compile(r"^(?P<core>\d+(?:\.\d+)*(?:-rc\.\d+|\.x)?)-(?P<n>\d+)-g[0-9a-f]{10}\Z")
+TAG_CHARS = re.compile(r"^[0-9A-Za-z._+-]+\Z")
 
 ACCEPTED_FORMS = (
     "release N(.N)* like 4.1.0; rc N(.N)*-rc.N like 4.0.0-rc.6; "

@@ -16,7 +16,7 @@ from ..values import normalize_timestamp
 from ..yamlio import dump
 from .views import ReleaseView, SiteData
 
-_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_SHA = re.compile(r"^[0-9a-f]{7,40}\Z")
 
 
 @dataclass(frozen=True)

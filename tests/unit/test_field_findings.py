@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from registry_lib.loader import validate_file
-from registry_lib.model import Release
+from registry_lib.model import RegistryConfig, Release
 from registry_lib.yamlio import parse
 
 RELEASE = b"""tag: 9.9.9
@@ -29,3 +29,20 @@ def test_rejection_reports_every_field() -> None:
     ]
     messages = " ".join(f.message for f in found)
     assert "rejection.at" in messages and "rejection.reason" in messages
+
+
+def test_a_line_break_ending_a_value_is_refused() -> None:
+    """Quoted YAML can end a value with a line break; a tag, commit, email or team handle
+    that ends with one is no tag, commit, email or handle ("$" in Python matches there)."""
+    release = (
+        b'tag: "9.9.9\\n"\ncommit: "' + b"a" * 40 + b'\\n"\ncreator: "a@example.com\\n"\n'
+        b"created_at: 2023-01-01T00:00:00Z\n"
+    )
+    doc = parse(release)
+    loaded, found = validate_file("release.yaml", Release, (doc.data, doc.lines, []))
+    assert loaded.record is None
+    assert sorted((f.code, f.line) for f in found) == [("RR201", 1), ("RR202", 2), ("RR203", 3)]
+    config = b'name: R\nmaintainers: ["@acme/admins\\n"]\n'
+    doc = parse(config)
+    loaded, found = validate_file("registry.yaml", RegistryConfig, (doc.data, doc.lines, []))
+    assert [f.code for f in found] == ["RR203"]

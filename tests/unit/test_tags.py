@@ -122,6 +122,11 @@ def test_kind_and_channel(tag: str, kind: str, channel: str) -> None:
         "1.2.x-nightly-2023/03/23",
         "1.é",
         "1" * 256,  # longer than a folder name can be
+        # a line break at the end: Python's "$" would let it through
+        "1.2.3\n",
+        "1.2.3-rc.1\n",
+        "1.2.x-nightly-20230323\n",
+        "1.2.x-123-gabcdef1234\n",
     ],
 )
 def test_invalid_tags(tag: str) -> None:
