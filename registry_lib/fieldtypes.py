@@ -121,13 +121,13 @@ def _name(value: str) -> str:
     return value
 
 
+_URL = re.compile(r"^https?://[^/?#\s\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*\Z")
+
+
 def _url(value: str) -> str:
-    _check(
-        "RR105",
-        "{value!r} is not an http(s) URL",
-        value.startswith(("https://", "http://")),
-        value,
-    )
+    # a host after the scheme, and no space or control character anywhere: webhooks are
+    # POSTed to it and the site links to it
+    _check("RR105", "{value!r} is not an http(s) URL", bool(_URL.match(value)), value)
     return value
 
 

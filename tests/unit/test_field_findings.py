@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from registry_lib.loader import validate_file
 from registry_lib.model import RegistryConfig, Release
 from registry_lib.yamlio import parse
@@ -46,3 +48,27 @@ def test_a_line_break_ending_a_value_is_refused() -> None:
     doc = parse(config)
     loaded, found = validate_file("registry.yaml", RegistryConfig, (doc.data, doc.lines, []))
     assert [f.code for f in found] == ["RR203"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://", "https:///hook", '"https://hooks example.org/x"', '"https://h.example.org/x\\n"'],
+)
+def test_a_url_needs_a_host_and_no_spaces(url: str) -> None:
+    """A webhook is POSTed to its URL and the site links to the others: one without a host,
+    or with a space or a line break in it, is refused where it is written."""
+    config = f"name: R\nwebhooks:\n  - url: {url}\n".encode()
+    doc = parse(config)
+    _, found = validate_file("registry.yaml", RegistryConfig, (doc.data, doc.lines, []))
+    assert [(f.code, f.line) for f in found] == [("RR105", 2)]  # the list's line
+    assert "is not an http(s) URL" in found[0].message
+
+
+def test_urls_with_ports_queries_and_fragments_are_urls() -> None:
+    config = (
+        b"name: R\nbase_url: https://example.org/rr/\nrepository_url: http://127.0.0.1:8080/r\n"
+        b"webhooks:\n  - url: https://hooks.example.org/x?token=1#f\n"
+    )
+    doc = parse(config)
+    loaded, found = validate_file("registry.yaml", RegistryConfig, (doc.data, doc.lines, []))
+    assert found == [] and loaded.record is not None
