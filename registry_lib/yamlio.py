@@ -129,7 +129,17 @@ def _construct(node: yaml.Node, problems: list[YamlProblem]) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(v, problems) for v in node.value]
-    return construct_scalar(node.tag, node.value)
+    try:
+        return construct_scalar(node.tag, node.value)
+    except ValueError:  # an int of more digits than Python reads (4,300)
+        problems.append(
+            YamlProblem(
+                "RR105",
+                f"number of {len(node.value)} characters is too long; quote it to keep it as text",
+                node.start_mark.line + 1,
+            )
+        )
+        return node.value
 
 
 def parse(raw: bytes, fast: bool = True) -> Document:

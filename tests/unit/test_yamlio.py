@@ -270,3 +270,12 @@ def test_any_approval_round_trips(record: Approval) -> None:
 @given(st.builds(RegistryConfig, name=_names, allowed_email_domains=st.lists(_names, max_size=2)))
 def test_any_config_round_trips(record: RegistryConfig) -> None:
     assert _reload(RegistryConfig, ops.to_yaml(record)) == record
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_number_too_long_for_python_is_a_finding(fast: bool) -> None:
+    """Python reads at most 4,300 digits into an int; a longer number is a finding at its
+    line, never an exception."""
+    doc = yamlio.parse(b"name: R\nschema_version: " + b"1" * 5000 + b"\n", fast=fast)
+    assert [(p.code, p.line) for p in doc.problems] == [("RR105", 2)]
+    assert "quote it" in doc.problems[0].message
