@@ -122,7 +122,7 @@ def parse_simple(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
         return None
     try:
         return _parse(text)
-    except _NotSimple:
+    except (_NotSimple, ValueError):  # ValueError: an int past Python's digit limit
         return None
 
 
@@ -131,6 +131,8 @@ def _parse(text: str) -> tuple[dict[str, Any], dict[str, int]]:
     lines: dict[str, int] = {}
     parent: str | None = None  # the top-level key whose nested block we are in
     nested: dict[str, Any] | list[Any] | None = None
+    indent: str | None = None  # how the nested list's first item is indented
+    marker = False  # the document start marker was seen
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -138,8 +140,9 @@ def _parse(text: str) -> tuple[dict[str, Any], dict[str, int]]:
             raise _NotSimple
         if line.lstrip(" ").startswith("#"):
             continue  # a comment line (no multi-line scalar here could hold it)
-        if line.rstrip(" ") == "---" and not data:
-            continue  # the document start marker
+        if line.rstrip(" ") == "---" and not data and not marker:
+            marker = True
+            continue  # the document start marker (a second one starts another document)
         if line[0] != " " and not line.startswith("- "):
             m = _TOP.match(line)
             if m is None:
@@ -163,7 +166,12 @@ def _parse(text: str) -> tuple[dict[str, Any], dict[str, int]]:
         if item is not None:
             if nested is None:
                 nested = data[parent] = []
+                indent = item.group(1) or ""
             if not isinstance(nested, list) or (item.group(1) is None and line[0] == " "):
+                raise _NotSimple
+            if (item.group(1) or "") != indent:
+                # an item indented otherwise continues the previous one's text or ends
+                # the list: YAML's reading, left to the full parser
                 raise _NotSimple
             value = item.group(2)
             if re.match(rf"^{_KEY}:(?: |$)", value):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,6 +110,26 @@ def test_fast_path_agrees_with_the_full_parser(text: str) -> None:
     full = parse(text.encode("utf-8"), fast=False)
     assert not full.problems, f"fast path accepted a document the full parser rejects: {text!r}"
     assert fast == (full.data, full.lines)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\n---\na: b\n",  # two documents, the first empty
+        "a:\n  - x\n- y\n",  # a less indented item: not YAML
+        "a:\n- x\n  - y\n",  # a more indented one continues the text: one item, "x - y"
+        "a:\n  - x\n  - y\n",
+        "a:\n- x\n- y\n",
+        "---\na:\n- x\n",
+    ],
+)
+def test_fast_path_agrees_on_item_indents_and_document_markers(text: str) -> None:
+    fast = parse_simple(text)
+    full = parse(text.encode("utf-8"), fast=False)
+    if full.problems:
+        assert fast is None, text
+    else:
+        assert fast is None or fast == (full.data, full.lines), text
 
 
 def test_fast_path_takes_tool_written_files() -> None:
