@@ -121,7 +121,9 @@ def _name(value: str) -> str:
     return value
 
 
-_URL = re.compile(r"^https?://[^/?#\s\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*\Z")
+# A host (or user@host, [IPv6]) after the scheme, then a path, query or fragment; no space
+# or control character anywhere. The two parts cannot overlap: a failing match is linear.
+_URL = re.compile(r"^https?://[A-Za-z0-9\[][^/?#\s\x00-\x1f\x7f]*(?:[/?#][^\s\x00-\x1f\x7f]*)?\Z")
 
 
 def _url(value: str) -> str:

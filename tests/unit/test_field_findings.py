@@ -52,7 +52,15 @@ def test_a_line_break_ending_a_value_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["https://", "https:///hook", '"https://hooks example.org/x"', '"https://h.example.org/x\\n"'],
+    [
+        "https://",
+        "https:///hook",
+        "https://:80/hook",
+        "http://@",
+        '"https://hooks example.org/x"',
+        '"https://h.example.org/x\\n"',
+        '"https://' + "a" * 20000 + ' x"',  # refused at once (an overlapping pattern took 3 s)
+    ],
 )
 def test_a_url_needs_a_host_and_no_spaces(url: str) -> None:
     """A webhook is POSTed to its URL and the site links to the others: one without a host,
