@@ -24,8 +24,11 @@ from pydantic_core import PydanticCustomError
 from .tags import ACCEPTED_FORMS, TAG_CHARS, parse_tag
 from .values import normalize_timestamp, parse_soak, slugify
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z")
-_HANDLE = re.compile(r"^@[A-Za-z0-9-]+(?:/[A-Za-z0-9._-]+)?\Z")
+# Dots separate the local part's words (none leading, trailing or doubled); a domain's
+# labels start and end with a letter or digit; a GitHub owner starts with one too.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[A-Za-z0-9_%+'-]+(?:\.[A-Za-z0-9_%+'-]+)*@{_LABEL}(?:\.{_LABEL})+\Z")
+_HANDLE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9._-]+)?\Z")
 _COMMIT = re.compile(r"^[0-9a-f]{40}\Z")
 
 

@@ -80,3 +80,26 @@ def test_urls_with_ports_queries_and_fragments_are_urls() -> None:
     doc = parse(config)
     loaded, found = validate_file("registry.yaml", RegistryConfig, (doc.data, doc.lines, []))
     assert found == [] and loaded.record is not None
+
+
+@pytest.mark.parametrize(
+    ("who", "ok"),
+    [
+        ("alice.nguyen@redhat.com", True),
+        ("o'brien+ci@ex-ample.co.uk", True),
+        ("@acme/release-admins", True),
+        ("@acme", True),
+        ("roxbot@-.-", False),  # a domain label starts and ends with a letter or digit
+        (".bob@redhat.com", False),  # no leading, trailing or doubled dot in the local part
+        ("bob.@redhat.com", False),
+        ("bob..k@redhat.com", False),
+        ("a@b", False),
+        ("@-", False),  # an owner starts with a letter or digit
+        ("@/team", False),
+    ],
+)
+def test_email_addresses_and_team_handles(who: str, ok: bool) -> None:
+    config = f'name: R\nmaintainers: ["{who}"]\n'.encode()
+    doc = parse(config)
+    _, found = validate_file("registry.yaml", RegistryConfig, (doc.data, doc.lines, []))
+    assert [f.code for f in found] == ([] if ok else ["RR203"])
