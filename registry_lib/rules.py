@@ -6,6 +6,7 @@ adds the rules that need more than one file.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -266,7 +267,7 @@ def check_requires(
                     "RR304",
                     f"{definition.name} needs {name} to soak for {req.soak}, but only "
                     f"{_human(elapsed)} passed since {prior.record.approved_at}; wait "
-                    f"{_human(soak.total_seconds() - elapsed)} more, until "
+                    f"{_human(soak.total_seconds() - elapsed, up=True)} more, until "
                     f"{format_timestamp(parse_timestamp(prior_at) + soak)} "
                     f"(or set break_glass: true)",
                 )
@@ -276,9 +277,12 @@ def _seconds_between(a: str, b: str) -> float:
     return (parse_timestamp(b) - parse_timestamp(a)).total_seconds()
 
 
-def _human(seconds: float) -> str:
-    hours, rem = divmod(int(seconds), 3600)
-    return f"{hours}h{rem // 60:02d}m"
+def _human(seconds: float, up: bool = False) -> str:
+    """Hours and minutes; ``up`` rounds a part of a minute up (time still to wait: 30 s
+    left is "0h01m", never "0h00m")."""
+    minutes = math.ceil(seconds / 60) if up else int(seconds) // 60
+    hours, rem = divmod(minutes, 60)
+    return f"{hours}h{rem:02d}m"
 
 
 def check_approver(

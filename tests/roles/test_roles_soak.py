@@ -44,6 +44,14 @@ def test_approve_before_the_soak_is_refused_naming_the_time_left(
     assert not (data / f"releases/3.74/{TAG}/approvals/cloud-validated.yaml").exists()
 
 
+def test_less_than_a_minute_left_is_one_minute_to_wait(tmp_path: Path, run_line, env) -> None:
+    data = _setup(tmp_path)
+    _approve(run_line, data, "Nightly passed", "2024-04-02T10:00:00Z")
+    code, _, err = _approve(run_line, data, "Cloud validated", "2024-04-04T09:59:30Z")
+    assert code == 1
+    assert "only 47h59m passed since 2024-04-02T10:00:00Z; wait 0h01m more" in err
+
+
 def test_approve_after_the_soak_is_accepted(tmp_path: Path, run_line, env) -> None:
     data = _setup(tmp_path)
     _approve(run_line, data, "Nightly passed", "2024-04-02T10:00:00Z")
