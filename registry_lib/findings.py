@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # One line per code; docs/rules.md is generated from this table and a test keeps them equal.
 CODES: dict[str, str] = {
@@ -78,8 +80,14 @@ class Finding:
             "message": self.message,
         }
 
+    @property
+    def shown_path(self) -> str:
+        """The path with control characters written as ``\\xNN``: a folder name holding a
+        line break must not split the finding's line in two."""
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", self.path)
+
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        where = f"{self.shown_path}:{self.line}" if self.line else self.shown_path
         prefix = "" if self.severity == "error" else "warning: "
         return f"{where}: {self.code}: {prefix}{self.message}"
 

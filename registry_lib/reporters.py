@@ -66,7 +66,7 @@ def markdown(findings: list[Finding], summary: list[str], prefix: str = "") -> s
     if findings:
         out += ["| severity | file | code | message |", "| --- | --- | --- | --- |"]
         for f in findings:
-            where = f"{prefix}{f.path}:{f.line}" if f.line else prefix + f.path
+            where = f"{prefix}{f.shown_path}:{f.line}" if f.line else prefix + f.shown_path
             msg = f.message.replace("|", "\\|")
             out.append(f"| {f.severity} | `{where}` | {f.code} | {msg} |")
         out.append("")

@@ -446,6 +446,19 @@ def test_validate_github(broken: Relreg, tmp_path: Path, monkeypatch: pytest.Mon
     assert "relreg validate: ❌ failed" in text and "| error |" in text
 
 
+def test_a_line_break_in_a_folder_name_stays_on_its_finding_line(rr: Relreg) -> None:
+    folder = rr.root / "releases/3.74/bad\nname"
+    folder.mkdir()
+    (folder / "release.yaml").write_text("tag: bad\n")
+    code, out, _ = rr("validate")
+    assert code == 1
+    lines = out.splitlines()
+    assert all(
+        line.startswith(("releases/", "registry.yaml", "milestones/")) for line in lines[:-1]
+    )
+    assert any(line.startswith("releases/3.74/bad\\x0aname/release.yaml") for line in lines)
+
+
 def test_validate_strict_fails_on_warnings(rr: Relreg) -> None:
     (rr.root / "milestones/README.md").write_text("# notes\n")
     code, out, _ = rr("validate")
