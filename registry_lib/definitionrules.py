@@ -1,10 +1,10 @@
-"""The rules of registry.yaml and the milestone definitions (RR113, RR206, RR208,
-RR306-RR307) over a loaded registry. Pure: no I/O."""
+"""The rules of registry.yaml and the milestone definitions (RR105 for expected keys,
+RR113, RR206, RR208, RR306-RR307) over a loaded registry. Pure: no I/O."""
 
 from __future__ import annotations
 
 from .findings import Finding
-from .model import SCHEMA_VERSION
+from .model import SCHEMA_VERSION, MilestoneDefinition
 from .registry import Registry
 
 
@@ -43,6 +43,7 @@ def check_definitions(reg: Registry) -> list[Finding]:
                     "rename the file or fix the name",
                 )
             )
+        out.extend(_expected_keys(loaded.path, loaded.line("expected_metadata_keys"), rec))
         for key, name in [("name", rec.name)] + [("aliases", a) for a in rec.aliases]:
             low = name.lower()
             if low in owners and owners[low] != slug:
@@ -124,3 +125,24 @@ def milestone_name(reg: Registry, slug: str) -> str:
     """The name of a definition, or its slug when the file is invalid."""
     rec = reg.definition(slug)
     return rec.name if rec else slug
+
+
+def _expected_keys(path: str, line: int | None, rec: MilestoneDefinition) -> list[Finding]:
+    """Each expected key is a key, listed once (as ``milestone create --expect`` demands):
+    an approval could not carry an empty key, nor one key twice."""
+    out = []
+    seen: set[str] = set()
+    for key in rec.expected_metadata_keys:
+        if not key.strip():
+            problem = "an empty key"
+        elif key in seen:
+            problem = f"{key!r} twice"
+        else:
+            seen.add(key)
+            continue
+        out.append(
+            Finding(
+                path, line, "RR105", f"expected_metadata_keys lists {problem}; list each key once"
+            )
+        )
+    return out
