@@ -62,20 +62,15 @@ class Catalog(Protocol):
 
 
 def _summary(defs: Registry, facts: Facts) -> Obj:
-    """``display.summary_of`` a listed release's object, made from its facts and the definitions
-    (as ``objects.approval_object`` names a milestone: by its definition when it has one)."""
-    names = []
-    for name in facts.milestones:
-        slug = defs.resolve_milestone(name)
-        definition = defs.definition(slug) if slug else None
-        names.append(definition.name if definition else name)
+    """``display.summary_of`` a listed release's object, made from its facts and the
+    definitions (which name its milestones, as in ``objects.approval_object``)."""
     return {
         "tag": facts.tag,
         "kind": facts.kind,
         "channel": facts.channel,
         "created_at": facts.created_at,
         "rejected": facts.rejected,
-        "milestones": names,
+        "milestones": [defs.shown_name(name) for name in facts.milestones],
     }
 
 

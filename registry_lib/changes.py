@@ -179,10 +179,7 @@ def compare(old: Registry, new: Registry) -> tuple[list[Finding], list[str]]:
 
 
 def _milestone(reg: Registry, record: object, slug: str) -> str:
-    name = getattr(record, "milestone", None) or slug
-    found = reg.resolve_milestone(name)
-    definition = reg.definition(found) if found else None
-    return definition.name if definition else name
+    return reg.shown_name(getattr(record, "milestone", None) or slug)
 
 
 def _definitions(old: Registry, new: Registry, out: list[Finding], said: list[str]) -> None:

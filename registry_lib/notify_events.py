@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Approval, MilestoneDefinition, Webhook
+from .model import Approval, Webhook
 from .objects import approval_object, definition_object, release_object
 from .registry import Loaded, Registry, ReleaseEntry
 from .values import normalize_timestamp
@@ -164,7 +164,7 @@ def _approval_event(
         return
     if a.break_glass:
         return  # break-glass approvals are silent both ways (registry.md)
-    definition = _definition(new, a.milestone) or _definition(source, a.milestone)
+    definition = new.definition_named(a.milestone) or source.definition_named(a.milestone)
     item = approval_object(source, approval)
     events.append(
         Event(
@@ -178,11 +178,6 @@ def _approval_event(
             tuple(definition.webhooks) if definition else (),
         )
     )
-
-
-def _definition(reg: Registry, name: str) -> MilestoneDefinition | None:
-    slug = reg.resolve_milestone(name)
-    return reg.definition(slug) if slug else None
 
 
 def plan_deliveries(events: list[Event], registry_hooks: list[Webhook]) -> list[Delivery]:

@@ -143,6 +143,17 @@ class Registry:
         loaded = self.milestones.get(slug)
         return loaded.record if loaded else None
 
+    def definition_named(self, name: str) -> MilestoneDefinition | None:
+        """The valid definition a name, alias or slug refers to."""
+        slug = self.resolve_milestone(name)
+        return self.definition(slug) if slug else None
+
+    def shown_name(self, name: str) -> str:
+        """How a milestone named ``name`` is shown: its definition's name, or ``name``
+        itself when no valid definition has it."""
+        definition = self.definition_named(name)
+        return definition.name if definition else name
+
     def reached(self, entry: ReleaseEntry) -> dict[str, Loaded[Approval]]:
         """Definition slug -> approval, for the milestones a release reached."""
         out: dict[str, Loaded[Approval]] = {}
