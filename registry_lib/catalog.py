@@ -133,32 +133,43 @@ class IndexedCatalog(RegistryCatalog):
     def _folders(self, folders: Iterable[str]) -> Registry:
         return load_registry(SubsetSource(self.root, folders))
 
+    def _cached_choice(self, filters: Filters) -> tuple[Registry, list[Facts]] | None:
+        """The definitions and the facts matching ``filters``, from the cache of
+        ``snapshot.analyze``; None when there is none to answer from."""
+        from .snapshot import analyze_cached
+
+        snap = analyze_cached(self.root)
+        if snap is None:
+            return None
+        return snap.definitions, select(snap.definitions, snap.facts, filters)
+
+    def _whole(self) -> RegistryCatalog:
+        """Every folder, read once: where no cache narrows the reading."""
+        return RegistryCatalog(load_directory(self.root))
+
     def releases(self, filters: Filters) -> list[Obj]:
         """Release objects matching the filters, oldest to newest."""
         if filters.prefix:
             channels = _channels_for_prefix(self.root, filters.prefix)
             part = self._folders(f"releases/{c}" for c in channels)
             return RegistryCatalog(part).releases(filters)
-        from .snapshot import analyze_cached
-
-        snap = analyze_cached(self.root)
-        if snap is None:  # no cache to narrow the reading: read every folder once
-            return RegistryCatalog(load_directory(self.root)).releases(filters)
-        chosen = select(snap.definitions, snap.facts, filters)
+        cached = self._cached_choice(filters)
+        if cached is None:
+            return self._whole().releases(filters)
+        _, chosen = cached
         part = self._folders(f.folder for f in chosen)
         return [release_object(part, part.releases[f.folder]) for f in chosen]
 
     def summaries(self, filters: Filters) -> list[Obj]:
         """What ``release list`` prints of the releases matching the filters: from the
         facts of ``snapshot.analyze`` when cached, without reading a release folder."""
-        if not filters.prefix:
-            from .snapshot import analyze_cached
-
-            snap = analyze_cached(self.root)
-            if snap is not None:
-                chosen = select(snap.definitions, snap.facts, filters)
-                return [_summary(snap.definitions, f) for f in chosen]
-        return super().summaries(filters)
+        if filters.prefix:
+            return super().summaries(filters)  # the channels the prefix can match
+        cached = self._cached_choice(filters)
+        if cached is None:
+            return self._whole().summaries(filters)
+        definitions, chosen = cached
+        return [_summary(definitions, f) for f in chosen]
 
     def latest(self, filters: Filters) -> Obj:
         """The latest release object matching the filters.
