@@ -30,14 +30,16 @@ def _scope(changed: list[str], twins: Callable[[str], list[str]]) -> list[str] |
     whole registry. Otherwise only the release folders the change touches are read, plus
     any other folder holding one of their tags (``twins``, for duplicate tags).
     """
+    from .sources import release_folder  # imported with the loader, after Git started
+
     if any(p == "registry.yaml" or p.startswith("milestones/") for p in changed):
         return None
     scope: set[str] = set()
     for path in changed:
-        parts = path.split("/")
-        if parts[0] == "releases" and len(parts) >= 4:
-            scope.add("/".join(parts[:3]))
-            scope.update(twins(parts[2]))
+        folder = release_folder(path)
+        if folder is not None:
+            scope.add(folder)
+            scope.update(twins(folder.rsplit("/", 1)[1]))
         else:
             scope.add(path)
     return sorted(scope)

@@ -21,6 +21,7 @@ from .gitsource import GitTreeSource, locate, resolve_rev
 from .loader import load_registry
 from .model import Webhook
 from .notify_events import Delivery, Event, compute_events, hooks_of, plan_deliveries
+from .sources import release_folder
 from .values import format_timestamp
 from .webhook_http import Attempt, post
 from .worktree import committed_paths
@@ -226,12 +227,8 @@ SCOPED_MAX = 2000  # changed release folders read by path; more, and both trees 
 
 def changed_folders(top: Path, prefix: str, old_sha: str, new_sha: str) -> list[str]:
     """The release folders (``releases/<channel>/<tag>``) with a file that differs."""
-    folders = set()
-    for path in committed_paths(top, prefix, old_sha, new_sha):
-        parts = path.split("/")
-        if parts[0] == "releases" and len(parts) >= 4:
-            folders.add("/".join(parts[:3]))
-    return sorted(folders)
+    paths = committed_paths(top, prefix, old_sha, new_sha)
+    return sorted({folder for path in paths if (folder := release_folder(path))})
 
 
 def dry_run(root: Path, from_rev: str, to_rev: str, report: Report) -> None:

@@ -32,6 +32,7 @@ from .loader import (
 from .query import Facts, facts_of
 from .registry import Registry
 from .rules import check_release, duplicate_tags
+from .sources import release_folder
 
 
 @dataclass
@@ -45,8 +46,7 @@ class Snapshot:
 
 def group_of(path: str) -> str:
     """The unit of caching a path belongs to: its release folder, else the path itself."""
-    parts = path.split("/")
-    return "/".join(parts[:3]) if parts[0] == "releases" and len(parts) > 3 else path
+    return release_folder(path) or path
 
 
 def _stale_groups(dirty: frozenset[str], groups: Groups) -> set[str]:

@@ -84,6 +84,13 @@ def place_of(path: str) -> Place | None:
     return None
 
 
+def release_folder(path: str) -> str | None:
+    """The release folder (``releases/<channel>/<tag>``) a registry path lies inside; None
+    for any other path (a channel or release folder itself, the settings, definitions)."""
+    parts = path.split("/", 3)
+    return "/".join(parts[:3]) if len(parts) == 4 and parts[0] == "releases" else None
+
+
 class DirectorySource:
     """A registry directory on disk."""
 
