@@ -167,11 +167,9 @@ def _parse(text: str) -> tuple[dict[str, Any], dict[str, int]]:
             if nested is None:
                 nested = data[parent] = []
                 indent = item.group(1) or ""
-            if not isinstance(nested, list) or (item.group(1) is None and line[0] == " "):
-                raise _NotSimple
-            if (item.group(1) or "") != indent:
-                # an item indented otherwise continues the previous one's text or ends
-                # the list: YAML's reading, left to the full parser
+            if not isinstance(nested, list) or (item.group(1) or "") != indent:
+                # a map's block, or an item indented unlike the first: that continues the
+                # previous item's text or ends the list, YAML's reading left to the full parser
                 raise _NotSimple
             value = item.group(2)
             if re.match(rf"^{_KEY}:(?: |$)", value):
