@@ -283,7 +283,10 @@ def _reap(pid: int, read_fd: int, kill: bool) -> None:
     if kill:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
+    # A child of the process that forked this one (a build's registry reader, used by
+    # the process that loads the registry) is reaped by its own parent.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
     os.close(read_fd)
 
 

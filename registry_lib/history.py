@@ -122,7 +122,7 @@ class PendingHistory:
             self.pending.cancel()
 
     def result(self) -> History:
-        """Tag -> its history entries, oldest first."""
+        """Tag -> its history entries, oldest first (parsed once)."""
         if self.known is not None:
             return self.known
         if self.pending is None or self.head is None:
@@ -162,6 +162,7 @@ class PendingHistory:
                 )
         if self.key:
             _remember(self.root, self.key, out)
+        self.known = out
         return out
 
 

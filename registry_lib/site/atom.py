@@ -39,15 +39,15 @@ def _title(reg: Registry, event: dict[str, Any]) -> str:
     return f"{tag} reached {name}"
 
 
-def _summary(reg: Registry, event: dict[str, Any]) -> str:
+def _summary(event: dict[str, Any], objects: dict[str, dict[str, Any]]) -> str:
     actor = event["actor"]
     if event["type"] == "release.created":
         return f"Release {event['tag']} recorded by {actor}."
     if event["type"] == "milestone.reached":
         return f"Approved by {actor}."
-    entry = reg.find_release(event["tag"])
-    rec = entry.record if entry else None
-    reason = rec.rejection.reason if rec and rec.rejection else ""
+    obj = objects.get(event["tag"])
+    rejection = obj["rejection"] if obj else None
+    reason = rejection["reason"] if rejection else ""
     return f"Rejected by {actor}: {reason}" if reason else f"Rejected by {actor}."
 
 
@@ -64,8 +64,16 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
-def atom_feed(reg: Registry, events: list[dict[str, Any]], options: SiteOptions) -> bytes:
+def atom_feed(
+    reg: Registry,
+    events: list[dict[str, Any]],
+    options: SiteOptions,
+    objects: dict[str, dict[str, Any]],
+) -> bytes:
     """The Atom document of the newest ``MAX_ENTRIES`` events, newest first.
+
+    ``objects`` are the release objects by tag (``SiteIndex.objects``): a rejection's
+    reason comes from there, as the registry's release records may not be at hand.
 
     Links are relative to the site root (where feed.atom lives) unless a base URL is set.
     """
@@ -91,7 +99,7 @@ def atom_feed(reg: Registry, events: list[dict[str, Any]], options: SiteOptions)
         _sub(entry, "link", rel="alternate", type="text/html", href=_href(options, page))
         _sub(entry, "link", rel="related", type="application/json", href=_href(options, data))
         _sub(entry, "category", term=event["type"])
-        _sub(entry, "summary", _summary(reg, event))
+        _sub(entry, "summary", _summary(event, objects))
     ET.indent(root, space="  ")
     text = ET.tostring(root, encoding="unicode", xml_declaration=False)
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + text + "\n").encode("utf-8")

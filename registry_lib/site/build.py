@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from .. import forked
 from ..errors import GitError, RelregError
@@ -32,7 +35,7 @@ from . import outputstat
 from .context import DEFAULT_BRANCH, REGISTRY_PATH, SiteOptions
 from .events import newest_time
 from .feed import feed_jobs
-from .index import SiteIndex, build_index
+from .index import SiteIndex, build_index, receive_index, send_index
 from .manifest import MANIFEST, Manifest, read_manifest
 from .output import SITE_FOLDER_MODE, InPlaceWriter, Progress, Writer, swap_in, write_site
 from .pages import FileJob, whole
@@ -272,6 +275,47 @@ def _error_count(reg: Registry) -> int:
     return sum(1 for f in validate(reg) if f.severity == "error")
 
 
+def _send_checked_index(
+    root: Path, cached: bool, prefetched: Prefetch | None, send: Callable[[Any], None]
+) -> None:
+    """Load the registry and send its site index (``send_index``), then its error count.
+
+    The rules are checked on another core while the index is made and sent.
+    """
+    reg = load_directory(root, cached=cached, prefetched=prefetched)
+    check = forked.start(partial(_error_count, reg), len(reg.releases) >= FORK_CHECK_MIN)
+    try:
+        try:
+            send_index(reg, send)
+        except BaseException:
+            _refuse_invalid(check.result())  # an invalid registry explains any failure
+            raise
+        send(check.result())
+    finally:
+        check.cancel()
+
+
+class _IndexStream:
+    """``_send_checked_index`` in a forked process, or here where forking is not possible."""
+
+    def __init__(self, sender: Callable[[Callable[[Any], None]], None]) -> None:
+        self.child: forked.Streamed | None = None
+        self.queued: deque[Any] = deque()
+        if forked.can_fork():
+            self.child = forked.Streamed(sender)
+        else:
+            sender(self.queued.append)
+
+    def next(self) -> Any:
+        """The next piece (the child's failure is raised here)."""
+        return self.child.next() if self.child is not None else self.queued.popleft()
+
+    def cancel(self) -> None:
+        """Stop the child when the build ends early."""
+        if self.child is not None:
+            self.child.cancel()
+
+
 def _refuse_invalid(errors: int) -> None:
     if errors:
         raise RelregError(
@@ -296,25 +340,30 @@ def _build_site(
     # than it saves (at 100k releases +2 s; later builds -3 s), so a first build into a
     # fresh folder, like a CI runner's, does without them.
     cached = (out / MANIFEST).is_file() or RecordCache.exists(root)
-    reg = load_directory(root, cached=cached, prefetched=prefetched)
-    # The rules are checked on the second core while this process sorts the registry and
-    # prepares every page; nothing is written before the check's answer is in.
-    check = forked.start(partial(_error_count, reg), len(reg.releases) >= FORK_CHECK_MIN)
+    # A forked process loads the registry, checks its rules (on a third process) and sends
+    # the site index, then ends: the processes that make and write the pages never hold
+    # the registry's records. Nothing is written before the check's answer is in.
+    sender = partial(_send_checked_index, root, cached, prefetched)
+    loading = _IndexStream(sender)
     try:
+        # While the registry loads: where it sits in Git, and its history read.
+        facts = git_facts(root) if history else GitFacts()
+        if pending is not None and facts.commit:
+            pending.result()  # kept for site_options
+        index = receive_index(loading.next)
+        reg = index.reg
         try:
             check_out_dir(root, out)
-            index = build_index(reg)
             if cached:
                 index.known_texts = load_texts(root)
-            facts = git_facts(root) if history else GitFacts()
             options = site_options(reg, root, base_url, templates, facts, history, index, pending)
             jobs = site_jobs(reg, options, index)
         except BaseException:
-            _refuse_invalid(check.result())  # an invalid registry explains any failure
+            _refuse_invalid(loading.next())  # an invalid registry explains any failure
             raise
-        _refuse_invalid(check.result())
+        _refuse_invalid(loading.next())
     finally:
-        check.cancel()
+        loading.cancel()
     mtime = None
     if options.build_time:
         mtime = int(datetime.fromisoformat(options.build_time.replace("Z", "+00:00")).timestamp())
@@ -342,7 +391,7 @@ def _build_site(
     if cached:
         save_texts(root, index)
     if keep is not None:
-        keep += [reg, index, jobs, writer, old]
+        keep += [index, jobs, writer, old]
     everything = index.everything
     return BuildResult(
         out=out,

@@ -279,7 +279,7 @@ def feed_jobs(
     )
 
     files = dict(sorted(feed.files.items()))
-    files["feed.atom"] = Job(None, partial(atom_feed, reg, history, options))
+    files["feed.atom"] = Job(None, partial(atom_feed, reg, history, options, index.objects))
     for path, data in badge_files(index).items():
         files[path] = Job(None, partial(bytes, data))
     return files

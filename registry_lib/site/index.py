@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,18 +206,88 @@ class SiteIndex:
 def build_index(reg: Registry) -> SiteIndex:
     """Sort once, compute each release object once."""
     everything = list_releases(reg, Filters(include_rejected=True))
-    reached = {}
     shared: dict[frozenset[str], frozenset[str]] = {}  # a few distinct sets, one object each
-    for entry in everything:
-        names = {a.record.milestone for a in entry.valid_approvals() if a.record}
-        slugs = frozenset(s for n in names if (s := reg.resolve_milestone(n)))
-        reached[entry.tag] = shared.setdefault(slugs, slugs)
     return SiteIndex(
         reg=reg,
         everything=everything,
         objects={e.tag: release_object(reg, e, shared=True) for e in everything},
-        reached=reached,
-        slugs=[s for s in sorted(reg.milestones) if reg.definition(s) is not None],
-        channels=sorted({e.channel for e in everything}, key=channel_key),
+        reached={e.tag: _shared(shared, _reached(reg, e)) for e in everything},
+        slugs=_slugs(reg),
+        channels=_channels(everything),
         events=registry_events(reg, everything),
+    )
+
+
+def _reached(reg: Registry, entry: ReleaseEntry) -> frozenset[str]:
+    names = {a.record.milestone for a in entry.valid_approvals() if a.record}
+    return frozenset(s for n in names if (s := reg.resolve_milestone(n)))
+
+
+def _shared(shared: dict[frozenset[str], frozenset[str]], slugs: frozenset[str]) -> frozenset[str]:
+    return shared.setdefault(slugs, slugs)
+
+
+def _slugs(reg: Registry) -> list[str]:
+    return [s for s in sorted(reg.milestones) if reg.definition(s) is not None]
+
+
+def _channels(everything: Entries) -> list[str]:
+    return sorted({e.channel for e in everything}, key=channel_key)
+
+
+PIECE_RELEASES = 2048  # release objects sent at a time by ``send_index``
+PIECE_EVENTS = 8192
+
+
+def send_index(reg: Registry, send: Callable[[Any], None]) -> None:
+    """What ``build_index`` computes, sent as plain pieces for ``receive_index``.
+
+    A build loads the registry in a forked process that sends this and ends, so the
+    processes that write the site never hold the registry's records (~300 MB at 100,000
+    releases), only what the pages show. Objects are made and sent a piece at a time, so
+    the sender holds the registry and one piece. The definitions and settings, a few
+    records, travel pickled; everything else is marshal data.
+    """
+    everything = list_releases(reg, Filters(include_rejected=True))
+    send(pickle.dumps(Registry(config=reg.config, milestones=reg.milestones)))
+    send([(e.channel, e.tag) for e in everything])
+    for start in range(0, len(everything), PIECE_RELEASES):
+        part = everything[start : start + PIECE_RELEASES]
+        objects = [release_object(reg, e, shared=True) for e in part]
+        send((objects, [sorted(_reached(reg, e)) for e in part]))
+    found = registry_events(reg, everything)
+    send(len(found))
+    for start in range(0, len(found), PIECE_EVENTS):
+        send(found[start : start + PIECE_EVENTS])
+
+
+def receive_index(next_piece: Callable[[], Any]) -> SiteIndex:
+    """The ``SiteIndex`` whose pieces ``send_index`` sent, equal to ``build_index``'s.
+
+    Its registry holds the settings and definitions but no release folder, and its
+    entries name a channel and a tag only: the site reads releases from the objects.
+    """
+    reg = pickle.loads(next_piece())
+    if not isinstance(reg, Registry):
+        raise TypeError("not a registry")
+    everything = [ReleaseEntry(channel, tag) for channel, tag in next_piece()]
+    objects: dict[str, dict[str, Any]] = {}
+    reached: dict[str, frozenset[str]] = {}
+    shared: dict[frozenset[str], frozenset[str]] = {}
+    for _ in range(0, len(everything), PIECE_RELEASES):
+        part, slugs = next_piece()
+        for obj, names in zip(part, slugs, strict=True):
+            objects[obj["tag"]] = obj
+            reached[obj["tag"]] = _shared(shared, frozenset(names))
+    found: list[dict[str, Any]] = []
+    for _ in range(0, next_piece(), PIECE_EVENTS):
+        found += next_piece()
+    return SiteIndex(
+        reg=reg,
+        everything=everything,
+        objects=objects,
+        reached=reached,
+        slugs=_slugs(reg),
+        channels=_channels(everything),
+        events=found,
     )

@@ -1,22 +1,27 @@
-"""A large build checks the registry's rules in a forked process while it prepares pages.
+"""A build loads the registry in a forked process, which sends the site index and checks
+the rules in a process of its own (a large registry's) while it makes the index.
 
-The example registry is below the size where that pays, so these tests lower the
-threshold; a wrapper around ``os.fork`` proves the fork really happened.
+The example registry is below the size where the check's fork pays, so these tests lower
+the threshold; a wrapper around ``os.fork`` that logs every fork to a file, from any
+process, proves the forks really happened and which process made them.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from feedkit import copy_registry, record_forks, tree
+from feedkit import copy_registry, tree
 
 from registry_lib import forked
 from registry_lib.errors import RelregError
+from registry_lib.loader import load_directory
 from registry_lib.site import build
 from registry_lib.site.build import build_site
+from registry_lib.site.index import SiteIndex, build_index
 
 # A rule's error, not a file's: the approval names a milestone nobody defined.
 UNKNOWN_MILESTONE = (
@@ -25,28 +30,93 @@ UNKNOWN_MILESTONE = (
 )
 
 
+ForkLog = Callable[[], list[tuple[int, int]]]
+
+
 @pytest.fixture
-def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Check in a forked process on small registries; record each real fork's child pid."""
+def fork_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ForkLog:
+    """Check in a forked process on small registries; log every fork as (parent, child)."""
     monkeypatch.setattr(build, "FORK_CHECK_MIN", 0)
     monkeypatch.setattr(forked, "can_fork", lambda: True)
-    return record_forks(monkeypatch)
+    log = tmp_path / "forks.log"
+    real_fork = os.fork
+
+    def fork() -> int:
+        parent = os.getpid()
+        pid = real_fork()
+        if pid:
+            with log.open("a") as f:
+                f.write(f"{parent} {pid}\n")
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+
+    def read() -> list[tuple[int, int]]:
+        lines = log.read_text().split() if log.exists() else []
+        return [(int(a), int(b)) for a, b in zip(lines[::2], lines[1::2], strict=True)]
+
+    return read
+
+
+@pytest.fixture
+def forks(fork_log: ForkLog) -> Callable[[], list[int]]:
+    """The children forked by this process (the builds' loaders)."""
+    return lambda: [child for parent, child in fork_log() if parent == os.getpid()]
 
 
 def test_a_site_checked_in_a_second_process_is_the_same(
-    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    fork_log: ForkLog,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     registry = copy_registry(tmp_path / "data")
     build_site(registry, tmp_path / "forked", history=False)
-    assert len(forks) == 1
+    (loader, checker) = fork_log()
+    assert loader[0] == os.getpid()  # this process forked the loader
+    assert checker[0] == loader[1]  # which forked the checker
     monkeypatch.setattr(build, "FORK_CHECK_MIN", 10**9)
     build_site(registry, tmp_path / "inline", history=False)
-    assert len(forks) == 1
+    assert [parent for parent, _ in fork_log()[2:]] == [os.getpid()]  # the loader alone
     assert tree(tmp_path / "forked") == tree(tmp_path / "inline")
 
 
+def test_a_site_loaded_in_this_process_is_the_same(
+    tmp_path: Path, forks: Callable[[], list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = copy_registry(tmp_path / "data")
+    held: list[object] = []
+    build_site(registry, tmp_path / "forked", history=False, keep=held)
+    assert len(forks()) == 1
+    (received,) = [item for item in held if isinstance(item, SiteIndex)]
+    # what the writing processes hold: the definitions, not one release folder
+    assert received.reg.releases == {}
+    assert sorted(received.reg.milestones) == ["build-green", "cloud-validated", "nightly-passed"]
+    whole = build_index(load_directory(registry))
+    assert [(e.channel, e.tag) for e in received.everything] == [
+        (e.channel, e.tag) for e in whole.everything
+    ]
+    assert received.objects == whole.objects
+    assert list(received.objects) == list(whole.objects)
+    assert received.reached == whole.reached
+    assert received.events == whole.events
+    assert (received.slugs, received.channels) == (whole.slugs, whole.channels)
+    monkeypatch.setattr(forked, "can_fork", lambda: False)
+    build_site(registry, tmp_path / "inline", history=False)
+    assert len(forks()) == 1
+    assert tree(tmp_path / "forked") == tree(tmp_path / "inline")
+
+
+def test_an_error_while_loading_keeps_its_message(
+    tmp_path: Path, forks: Callable[[], list[int]]
+) -> None:
+    with pytest.raises(RelregError, match=r"^no registry at .*missing: pass --registry DIR"):
+        build_site(tmp_path / "missing", tmp_path / "site", history=False)
+    assert len(forks()) == 1
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_rule_error_found_by_the_child_stops_the_build_before_any_write(
-    tmp_path: Path, forks: list[int]
+    tmp_path: Path, fork_log: ForkLog
 ) -> None:
     registry = copy_registry(tmp_path / "data")
     out = tmp_path / "site"
@@ -55,13 +125,13 @@ def test_a_rule_error_found_by_the_child_stops_the_build_before_any_write(
     (registry / "releases/4.0/4.0.0/approvals/not-defined.yaml").write_text(UNKNOWN_MILESTONE)
     with pytest.raises(RelregError, match=r"\d+ validation errors?; run `relreg validate`"):
         build_site(registry, out, history=False)
-    assert len(forks) == 2
+    assert len(fork_log()) == 4  # each build's loader and checker
     assert tree(out) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")]
 
 
 def test_an_invalid_registry_explains_a_failure_while_preparing(
-    tmp_path: Path, forks: list[int]
+    tmp_path: Path, fork_log: ForkLog
 ) -> None:
     """Both wrong: the output folder is refused and a rule fails; the rule is reported."""
     registry = copy_registry(tmp_path / "data")
@@ -74,7 +144,7 @@ def test_an_invalid_registry_explains_a_failure_while_preparing(
     (registry / "releases/4.0/4.0.0/approvals/not-defined.yaml").unlink()
     with pytest.raises(RelregError, match="not empty and was not written by"):
         build_site(registry, taken, history=False)
-    assert len(forks) == 2
+    assert len(fork_log()) == 4
 
 
 def test_a_crash_in_the_child_is_an_error_not_a_hang() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from feedkit import copy_registry, record_forks, tree
 
+from registry_lib import forked as forking
 from registry_lib.errors import RelregError
 from registry_lib.loader import load_directory
 from registry_lib.site import output
@@ -19,9 +20,13 @@ from registry_lib.site.build import build_site, site_jobs, site_options
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Force the forked writer on small sites; record each real fork's child pid."""
+    """Force the forked writers on small sites; record each real fork's child pid.
+
+    Every build also forks the process that loads the registry (``build._IndexStream``).
+    """
     monkeypatch.setattr(output, "PARALLEL_MIN", 1)
     monkeypatch.setattr(output, "can_fork", lambda: True)
+    monkeypatch.setattr(forking, "can_fork", lambda: True)
     return record_forks(monkeypatch)
 
 
@@ -30,10 +35,10 @@ def test_forked_build_is_byte_identical_to_one_process(
 ) -> None:
     registry = copy_registry(tmp_path / "data")
     forked = build_site(registry, tmp_path / "forked", history=False)
-    assert len(forks) == 2  # the two writers
+    assert len(forks) == 3  # the loader and the two writers
     monkeypatch.setattr(output, "PARALLEL_MIN", 10**9)
     single = build_site(registry, tmp_path / "single", history=False)
-    assert len(forks) == 2  # the second build stayed in one process
+    assert len(forks) == 4  # the second build wrote in one process
     assert tree(tmp_path / "forked") == tree(tmp_path / "single")
     assert (forked.files, forked.written) == (single.files, single.written)
     assert forked.written == forked.files  # both writers' files were counted
@@ -69,7 +74,7 @@ def test_an_error_in_a_writer_fails_the_build_and_writes_nothing(
     )
     with pytest.raises(RelregError, match=r"template release\.html: .no_such_value. is undefined"):
         build_site(registry, tmp_path / "site", templates=templates, history=False)
-    assert len(forks) == 2
+    assert len(forks) == 3  # the loader and the two writers
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "templates"]
 
 
@@ -90,7 +95,7 @@ def test_an_error_in_one_page_of_many_reaches_the_parent(tmp_path: Path, forks: 
     with pytest.raises(RelregError, match="'only_here' is undefined"):
         build_site(registry, tmp_path / "site", templates=templates, history=False)
     assert not (tmp_path / "site").exists()
-    assert len(forks) == 2
+    assert len(forks) == 3  # the loader and the two writers
 
 
 def test_the_waiting_build_reports_progress_up_to_every_file(
@@ -102,7 +107,7 @@ def test_the_waiting_build_reports_progress_up_to_every_file(
     result = build_site(
         registry, tmp_path / "site", history=False, progress=lambda *a: seen.append(a)
     )
-    assert len(forks) == 2
+    assert len(forks) == 3  # the loader and the two writers
     assert {total for _, total in seen} == {result.files}
     done = [d for d, _ in seen]
     assert done == sorted(done) and done[-1] == result.files
