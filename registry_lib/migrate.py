@@ -56,8 +56,10 @@ def schema_version(root: Path) -> int:
 
 def _version_of(data: dict[str, Any]) -> int:
     value = data.get("schema_version", 0)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise RelregError(f"{CONFIG}: schema_version must be a whole number, not {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RelregError(
+            f"{CONFIG}: schema_version must be a whole number of 0 or more, not {value!r}"
+        )
     return value
 
 

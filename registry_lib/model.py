@@ -84,6 +84,7 @@ class RegistryConfig(Record):
 
     schema_version: StrictInt = Field(
         default=0,
+        ge=0,
         description="Format version of the registry (absent: 0, before versioning); "
         "see `relreg migrate`.",
     )

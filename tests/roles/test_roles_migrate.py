@@ -67,6 +67,22 @@ def test_newer_registry_says_upgrade_relreg(tmp_path: Path, run_line, env) -> No
     )
 
 
+def test_a_negative_schema_version_is_an_error(tmp_path: Path, run_line, env) -> None:
+    data = registry(tmp_path / "data", "schema_version: -5\nname: Past\n")
+    code, out, _ = run_line(["--registry", data, "validate"])
+    assert code == 1
+    assert (
+        "registry.yaml:1: RR105: 'schema_version' input should be greater than or equal to 0 "
+        "(got int -5)" in out
+    )
+    code, _, err = run_line(["--registry", data, "migrate"])
+    assert (code, err) == (
+        1,
+        "error: registry.yaml: schema_version must be a whole number of 0 or more, not -5\n",
+    )
+    assert (data / "registry.yaml").read_text() == "schema_version: -5\nname: Past\n"
+
+
 def test_flow_style_file_is_rewritten_canonically(tmp_path: Path) -> None:
     data = registry(tmp_path / "data", "{name: Flow, release_creators: [bot@example.org]}\n")
     result = migrate(data)
