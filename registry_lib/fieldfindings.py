@@ -37,6 +37,14 @@ def validation_findings(path: str, doc: Document, exc: ValidationError) -> list[
             code, message = "RR107", f"required field '{field}' is missing; add it"
         elif kind == "extra_forbidden":
             code, message = "RR106", f"unknown field '{field}'; remove it or check its spelling"
+        elif top == "metadata" and len(loc) >= 3 and loc[2] == "[key]":
+            code = "RR105"
+            given = err.get("input")  # the key as read (``loc`` shows true as 1)
+            shown = repr(given)
+            if given is None or type(given) is bool:
+                shown = "null" if given is None else str(given).lower()
+            line = doc.lines.get(f"metadata.{shown}", line)  # lines are keyed as written
+            message = f"metadata key {shown} must be text; put it in quotes"
         elif top == "metadata" and len(loc) >= 2:
             code = "RR105"
             message = (

@@ -118,13 +118,13 @@ def _construct(node: yaml.Node, problems: list[YamlProblem]) -> Any:
                 )
                 continue
             if key in out:
-                problems.append(
-                    YamlProblem(
-                        "RR102",
-                        f"duplicate key {key!r}; keep one of them",
-                        key_node.start_mark.line + 1,
-                    )
-                )
+                same = next(k for k in out if k == key)
+                if type(same) is type(key):
+                    text, code = f"duplicate key {key!r}; keep one of them", "RR102"
+                else:  # 1, 1.0 and true: distinct YAML keys, one key to Python
+                    text = f"keys {same!r} and {key!r} are one key once read; quote keys"
+                    code = "RR105"
+                problems.append(YamlProblem(code, text, key_node.start_mark.line + 1))
             out[key] = _construct(value_node, problems)
         return out
     if isinstance(node, yaml.SequenceNode):

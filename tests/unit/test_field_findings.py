@@ -103,3 +103,25 @@ def test_email_addresses_and_team_handles(who: str, ok: bool) -> None:
     doc = parse(config)
     _, found = validate_file("registry.yaml", RegistryConfig, (doc.data, doc.lines, []))
     assert [f.code for f in found] == ([] if ok else ["RR203"])
+
+
+def test_a_metadata_key_that_is_not_text_is_named_as_a_key() -> None:
+    """A key YAML reads as a number or a boolean is reported as a key needing quotes, not
+    as a value of the wrong type; ``1:`` and ``true:`` are distinct YAML keys that Python
+    holds as one, which is said so rather than called a duplicate."""
+    head = RELEASE.split(b"metadata:")[0]
+    for body, shown in [(b"  1: a\n", "1"), (b"  true: b\n", "true"), (b"  2.5: c\n", "2.5")]:
+        doc = parse(head + b"metadata:\n" + body)
+        assert doc.problems == []
+        _, found = validate_file("release.yaml", Release, (doc.data, doc.lines, []))
+        assert [(f.code, f.line, f.message) for f in found] == [
+            ("RR105", 6, f"metadata key {shown} must be text; put it in quotes")
+        ]
+    doc = parse(head + b"metadata:\n  1: a\n  true: b\n")
+    assert [(p.code, p.line, p.message) for p in doc.problems] == [
+        ("RR105", 7, "keys 1 and True are one key once read; quote keys")
+    ]
+    doc = parse(head + b"metadata:\n  x: a\n  x: b\n")
+    assert [(p.code, p.line, p.message) for p in doc.problems] == [
+        ("RR102", 7, "duplicate key 'x'; keep one of them")
+    ]
