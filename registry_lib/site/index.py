@@ -176,8 +176,7 @@ class SiteIndex:
         """
         found = self._digests.get(tag)
         if found is None:
-            text = repr(self.objects[tag]).encode("utf-8")
-            found = self._digests[tag] = hashlib.sha256(text).hexdigest()
+            found = self._digests[tag] = object_digest(self.objects[tag])
         return found
 
     def tag_text(self, tag: str) -> str:
@@ -201,6 +200,11 @@ class SiteIndex:
             if isinstance(text, str):
                 found[digest] = text
         return found
+
+
+def object_digest(obj: dict[str, Any]) -> str:
+    """``SiteIndex.digest`` of a release object."""
+    return hashlib.sha256(repr(obj).encode("utf-8")).hexdigest()
 
 
 def build_index(reg: Registry) -> SiteIndex:
@@ -273,12 +277,16 @@ def receive_index(next_piece: Callable[[], Any]) -> SiteIndex:
     everything = [ReleaseEntry(channel, tag) for channel, tag in next_piece()]
     objects: dict[str, dict[str, Any]] = {}
     reached: dict[str, frozenset[str]] = {}
+    digests: dict[str, str] = {}
     shared: dict[frozenset[str], frozenset[str]] = {}
     for _ in range(0, len(everything), PIECE_RELEASES):
         part, slugs = next_piece()
         for obj, names in zip(part, slugs, strict=True):
-            objects[obj["tag"]] = obj
-            reached[obj["tag"]] = _shared(shared, frozenset(names))
+            tag = obj["tag"]
+            objects[tag] = obj
+            reached[tag] = _shared(shared, frozenset(names))
+            # while the sender makes the next piece: every page's fingerprint needs these
+            digests[tag] = object_digest(obj)
     found: list[dict[str, Any]] = []
     for _ in range(0, next_piece(), PIECE_EVENTS):
         found += next_piece()
@@ -290,4 +298,5 @@ def receive_index(next_piece: Callable[[], Any]) -> SiteIndex:
         slugs=_slugs(reg),
         channels=_channels(everything),
         events=found,
+        _digests=digests,
     )

@@ -100,6 +100,7 @@ def test_a_site_loaded_in_this_process_is_the_same(
     assert received.reached == whole.reached
     assert received.events == whole.events
     assert (received.slugs, received.channels) == (whole.slugs, whole.channels)
+    assert received._digests == {tag: whole.digest(tag) for tag in whole.objects}
     monkeypatch.setattr(forked, "can_fork", lambda: False)
     build_site(registry, tmp_path / "inline", history=False)
     assert len(forks()) == 1
