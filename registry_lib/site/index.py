@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import RelregError
 from ..objects import release_object
 from ..query import Filters, list_releases
 from ..registry import Registry, ReleaseEntry
@@ -273,7 +274,7 @@ def receive_index(next_piece: Callable[[], Any]) -> SiteIndex:
     """
     reg = pickle.loads(next_piece())
     if not isinstance(reg, Registry):
-        raise TypeError("not a registry")
+        raise RelregError("internal error: the registry's loader sent no registry")
     everything = [ReleaseEntry(channel, tag) for channel, tag in next_piece()]
     objects: dict[str, dict[str, Any]] = {}
     reached: dict[str, frozenset[str]] = {}
