@@ -551,3 +551,15 @@ def test_every_command_help_has_an_example(run_line: RunLine, path: list[str]) -
     code, out, _ = run_line([*path, "--help"])
     assert code == 0
     assert "Example" in out, f"`relreg {' '.join(path)} --help` has no example"
+
+
+def test_an_approval_in_the_second_of_the_rejection_counts_as_after_it(rr: Relreg) -> None:
+    """Times have one-second resolution: an approval in the rejection's second may have
+    come after it, and a quality gate errs on the side of refusing (RR302)."""
+    meta = ("--meta", "BuildURL=x", "--meta", "NumberOfCIFailures=0")
+    rr.ok("approve", NIGHTLY, "Nightly passed", *meta, now=T2)
+    err = rr.fail("release", "reject", NIGHTLY, "--reason", "Broken", now=T2)
+    assert "RR302" in err and "a rejected release cannot be approved" in err
+    assert "rejection" not in (rr.root / f"releases/3.74/{NIGHTLY}/release.yaml").read_text()
+    rr.ok("release", "reject", NIGHTLY, "--reason", "Broken", now="2023-03-26T10:00:01Z")
+    assert rr.ok("validate") == "0 errors, 0 warnings\n"
