@@ -12,7 +12,8 @@ import os
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -285,11 +286,8 @@ def _send_checked_index(
     reg = load_directory(root, cached=cached, prefetched=prefetched)
     check = forked.start(partial(_error_count, reg), len(reg.releases) >= FORK_CHECK_MIN)
     try:
-        try:
+        with _explained_by(check.result):
             send_index(reg, send)
-        except BaseException:
-            _refuse_invalid(check.result())  # an invalid registry explains any failure
-            raise
         send(check.result())
     finally:
         check.cancel()
@@ -314,6 +312,16 @@ class _IndexStream:
         """Stop the child when the build ends early."""
         if self.child is not None:
             self.child.cancel()
+
+
+@contextmanager
+def _explained_by(errors: Callable[[], int]) -> Iterator[None]:
+    """An invalid registry explains any failure inside: its error is raised instead."""
+    try:
+        yield
+    except BaseException:
+        _refuse_invalid(errors())
+        raise
 
 
 def _refuse_invalid(errors: int) -> None:
@@ -357,13 +365,10 @@ def _build_site(
         index = receive_index(loading.next)
         index.known_texts = known_texts
         reg = index.reg
-        try:
+        with _explained_by(loading.next):
             check_out_dir(root, out)
             options = site_options(reg, root, base_url, templates, facts, history, index, pending)
             jobs = site_jobs(reg, options, index)
-        except BaseException:
-            _refuse_invalid(loading.next())  # an invalid registry explains any failure
-            raise
         _refuse_invalid(loading.next())
     finally:
         loading.cancel()
