@@ -13,13 +13,12 @@ from functools import cached_property, partial
 from typing import Any, TypeVar
 
 from ..objects import definition_object
-from ..query import Filters, list_releases
 from ..registry import Registry, ReleaseEntry
 from .atom import atom_feed
 from .badges import badge_files
 from .context import SiteOptions
 from .fingerprint import Deferred, Key, code_digest
-from .index import SiteIndex, build_index, channel_key, dumps_indented
+from .index import SiteIndex, build_index, dumps_indented
 from .pages import FileJob, ItemJob, Job, Made, whole
 
 API_VERSION = "1"
@@ -50,17 +49,6 @@ LINKS = {
 def dump_json(obj: Any) -> bytes:
     """A feed document: 2-space indented UTF-8 JSON with a final newline."""
     return (dumps_indented(obj) + "\n").encode("utf-8")
-
-
-def channels(reg: Registry) -> list[str]:
-    """Channels of the valid releases (rejected ones included), in version order."""
-    found = {e.channel for e in list_releases(reg, Filters(include_rejected=True))}
-    return sorted(found, key=channel_key)
-
-
-def milestone_slugs(reg: Registry) -> list[str]:
-    """File slugs of the valid milestone definitions, in file-name order."""
-    return [s for s in sorted(reg.milestones) if reg.definition(s) is not None]
 
 
 def links(options: SiteOptions) -> dict[str, str]:
