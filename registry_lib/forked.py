@@ -330,6 +330,31 @@ class Inline:
         """Nothing to stop."""
 
 
+class InlineStream:
+    """``fn(send)`` run at once, its pieces kept in order: ``Streamed`` where forking is
+    not possible."""
+
+    def __init__(self, fn: Callable[[Callable[[Any], None]], None]) -> None:
+        self._queue: deque[Any] = deque()
+        fn(self._queue.append)
+
+    def next(self) -> Any:
+        """The next piece; an error when ``fn`` sent no more."""
+        if not self._queue:
+            raise RelregError("internal error: a worker sent too little")
+        return self._queue.popleft()
+
+    def cancel(self) -> None:
+        """Drop the pieces not taken."""
+        self._queue.clear()
+
+
+def stream(fn: Callable[[Callable[[Any], None]], None]) -> Streamed | InlineStream:
+    """Run ``fn(send)`` in a forked child whose pieces arrive as it makes them, or here,
+    at once, where forking is not possible."""
+    return Streamed(fn) if can_fork() else InlineStream(fn)
+
+
 def start(fn: Callable[[], Any], worth_it: bool = True) -> Forked | Inline:
     """Run ``fn`` in a forked child when ``worth_it`` and the machine can; else later, inline."""
     return Forked(fn) if worth_it and can_fork() else Inline(fn)

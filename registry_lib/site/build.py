@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -293,27 +292,6 @@ def _send_checked_index(
         check.cancel()
 
 
-class _IndexStream:
-    """``_send_checked_index`` in a forked process, or here where forking is not possible."""
-
-    def __init__(self, sender: Callable[[Callable[[Any], None]], None]) -> None:
-        self.child: forked.Streamed | None = None
-        self.queued: deque[Any] = deque()
-        if forked.can_fork():
-            self.child = forked.Streamed(sender)
-        else:
-            sender(self.queued.append)
-
-    def next(self) -> Any:
-        """The next piece (the child's failure is raised here)."""
-        return self.child.next() if self.child is not None else self.queued.popleft()
-
-    def cancel(self) -> None:
-        """Stop the child when the build ends early."""
-        if self.child is not None:
-            self.child.cancel()
-
-
 @contextmanager
 def _explained_by(errors: Callable[[], int]) -> Iterator[None]:
     """An invalid registry explains any failure inside: its error is raised instead."""
@@ -351,8 +329,7 @@ def _build_site(
     # A forked process loads the registry, checks its rules (on a third process) and sends
     # the site index, then ends: the processes that make and write the pages never hold
     # the registry's records. Nothing is written before the check's answer is in.
-    sender = partial(_send_checked_index, root, cached, prefetched)
-    loading = _IndexStream(sender)
+    loading = forked.stream(partial(_send_checked_index, root, cached, prefetched))
     try:
         # While the registry loads: where it sits in Git, its history, and what the
         # previous build left (read only; a rebuild at 100k spends ~2 s reading them).

@@ -22,7 +22,7 @@ from registry_lib.site.build import build_site, site_jobs, site_options
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Force the forked writers on small sites; record each real fork's child pid.
 
-    Every build also forks the process that loads the registry (``build._IndexStream``).
+    Every build also forks the process that loads the registry (``forked.stream``).
     """
     monkeypatch.setattr(output, "PARALLEL_MIN", 1)
     monkeypatch.setattr(output, "can_fork", lambda: True)

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
+from registry_lib import forked
 from registry_lib.errors import RelregError
-from registry_lib.forked import Chunks, Forked, Streamed
+from registry_lib.forked import Chunks, Forked, InlineStream, Streamed
 
 
 def _take_all(chunks: Chunks, pause: float = 0.0) -> list[int]:
@@ -125,3 +126,20 @@ def test_cancel_stops_the_streaming_child() -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # reaped
     child.cancel()  # a second cancel is harmless
+
+
+@pytest.mark.parametrize("can_fork", [True, False])
+def test_stream_gives_the_pieces_in_order_forked_or_not(
+    can_fork: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def make(send):  # type: ignore[no-untyped-def]
+        for i in range(5):
+            send(i)
+
+    monkeypatch.setattr(forked, "can_fork", lambda: can_fork)
+    pieces = forked.stream(make)
+    assert isinstance(pieces, Streamed if can_fork else InlineStream)
+    assert [pieces.next() for _ in range(5)] == [0, 1, 2, 3, 4]
+    with pytest.raises(RelregError, match="sent too little"):
+        pieces.next()
+    pieces.cancel()
