@@ -17,6 +17,7 @@ import signal
 from array import array
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .errors import RelregError
@@ -162,7 +163,7 @@ class Streamed:
     The parent takes the pieces that have arrived (``ready``, without waiting), waits for
     the next one (``next``) or for the rest (``rest``), so it can use the child's first
     pieces while the child makes the next ones. Pieces are marshal data, each framed by
-    its length; the last frame says whether ``fn`` ended well. A child that dies mid-way
+    its length and kind; the last frame says whether ``fn`` ended well. A child that dies mid-way
     is an error.
     """
 
@@ -177,13 +178,13 @@ class Streamed:
             try:
                 out = _Outbox(write_fd)
                 try:
-                    fn(lambda piece: out.put(("piece", piece)))
-                    end: tuple[str, Any] = ("ok", None)
+                    fn(partial(out.put, _PIECE))
+                    end: tuple[bytes, Any] = (_OK, None)
                 except RelregError as exc:
-                    end = ("error", str(exc))
+                    end = (_ERROR, str(exc))
                 except BaseException as exc:  # any failure: the parent reports it
-                    end = ("error", f"internal error in a worker process: {exc!r}")
-                out.put(end)
+                    end = (_ERROR, f"internal error in a worker process: {exc!r}")
+                out.put(*end)
                 out.flush()
             finally:
                 os._exit(0)
@@ -191,26 +192,31 @@ class Streamed:
         self.pid: int | None = pid
         self.read_fd = read_fd
         self._buffer = bytearray()
-        self._queue: deque[Any] = deque()
+        self._queue: deque[bytes] = deque()  # pieces, as marshal data
         self._ended = False
 
     def _decode(self) -> None:
-        """Move the complete frames of the buffer to the queue; raise the child's error."""
+        """Move the complete frames of the buffer to the queue; raise the child's error.
+
+        Pieces stay marshal data until taken: a child that runs ahead (the registry's
+        reader) would otherwise have tens of megabytes of them made into objects at once.
+        """
         buf = self._buffer
         start = 0
-        while len(buf) - start >= 8:
+        while len(buf) - start >= 9:
             size = int.from_bytes(buf[start : start + 8], "little")
-            if len(buf) - start - 8 < size:
+            if len(buf) - start - 9 < size:
                 break
-            kind, value = marshal.loads(buf[start + 8 : start + 8 + size])
-            start += 8 + size
-            if kind == "piece":
-                self._queue.append(value)
-            elif kind == "ok":
+            kind = buf[start + 8 : start + 9]
+            data = bytes(buf[start + 9 : start + 9 + size])
+            start += 9 + size
+            if kind == _PIECE:
+                self._queue.append(data)
+            elif kind == _OK:
                 self._ended = True
             else:
                 del buf[:start]
-                raise RelregError(value)
+                raise RelregError(marshal.loads(data))
         del buf[:start]
 
     def _receive(self) -> None:
@@ -225,8 +231,20 @@ class Streamed:
         self._buffer += data
         self._decode()
 
-    def ready(self) -> list[Any]:
-        """The pieces that have arrived and were not taken yet, without waiting."""
+    def arrived(self) -> list[Any]:
+        """Read once (waiting when nothing is there: call it when ``select`` finds the pipe
+        readable) and return the pieces not taken yet; ``ended`` says when all came."""
+        self._receive()
+        return self._take_queued()
+
+    @property
+    def ended(self) -> bool:
+        """True once the child's last frame (it ended well) has been read."""
+        return self._ended
+
+    def ready(self, most: int | None = None) -> list[Any]:
+        """The pieces that have arrived and were not taken yet (``most`` of them at
+        most), without waiting."""
         if self.pid is not None and not self._ended:
             while select.select([self.read_fd], [], [], 0)[0]:
                 data = os.read(self.read_fd, self.PIPE_SIZE)
@@ -234,7 +252,7 @@ class Streamed:
                     break  # the child ended or died: ``rest`` tells which
                 self._buffer += data
             self._decode()
-        return self._take_queued()
+        return self._take_queued(most)
 
     def next(self) -> Any:
         """The next piece, waiting for it; an error when the child ends without one."""
@@ -244,7 +262,7 @@ class Streamed:
             if self._ended:
                 raise RelregError("internal error: a worker process sent too little")
             self._receive()
-        return self._queue.popleft()
+        return marshal.loads(self._queue.popleft())
 
     def rest(self) -> list[Any]:
         """Every piece not taken yet, once the child has ended; the child is then reaped."""
@@ -255,10 +273,10 @@ class Streamed:
         self.cancel()
         return self._take_queued()
 
-    def _take_queued(self) -> list[Any]:
-        pieces = list(self._queue)
-        self._queue.clear()
-        return pieces
+    def _take_queued(self, most: int | None = None) -> list[Any]:
+        queue = self._queue
+        count = len(queue) if most is None else min(most, len(queue))
+        return [marshal.loads(queue.popleft()) for _ in range(count)]
 
     def cancel(self) -> None:
         """Stop the child (if still running) and release the pipe."""
@@ -290,29 +308,44 @@ def _reap(pid: int, read_fd: int, kill: bool) -> None:
     os.close(read_fd)
 
 
+# A frame: the length of its marshal data (8 bytes), its kind (1 byte), the data.
+_PIECE, _OK, _ERROR = b"p", b"o", b"e"
+
+
 class _Outbox:
     """The child's end of a ``Streamed`` pipe: frames are queued here when the pipe is
-    full, so the child keeps working while the parent is busy (e.g. still importing)."""
+    full, so the child keeps working while the parent is busy (e.g. still importing),
+    up to ``QUEUE_MAX`` bytes: past that the child waits, so its memory stays bounded."""
+
+    QUEUE_MAX = 8 << 20
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.queued = bytearray()
         os.set_blocking(fd, False)
 
-    def put(self, frame: Any) -> None:
-        data = marshal.dumps(frame)
-        self.queued += len(data).to_bytes(8, "little") + data
+    def put(self, kind: bytes, value: Any) -> None:
+        data = marshal.dumps(value)
+        self.queued += len(data).to_bytes(8, "little") + kind + data
         try:
             written = os.write(self.fd, self.queued)
         except BlockingIOError:
-            return
+            written = 0
         del self.queued[:written]
+        if len(self.queued) > self.QUEUE_MAX:
+            self._write_all()
+            os.set_blocking(self.fd, False)
 
-    def flush(self) -> None:
+    def _write_all(self) -> None:
         os.set_blocking(self.fd, True)
         view = memoryview(self.queued)
         while view:
             view = view[os.write(self.fd, view) :]
+        view.release()
+        self.queued.clear()
+
+    def flush(self) -> None:
+        self._write_all()
         os.close(self.fd)
 
 

@@ -123,7 +123,7 @@ def _load_shared(
 
     try:
         while True:
-            waiting = child.ready()
+            waiting = child.ready(1)  # one at a time: the reader runs ahead
             for piece in waiting:
                 validate_piece(piece)
             if waiting:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +93,41 @@ def test_streamed_pieces_arrive_in_order() -> None:
     got += child.rest()
     assert got == [(i, "x" * (i * 97)) for i in range(300)]
     assert child.ready() == []
+
+
+def test_ready_takes_at_most_what_is_asked_and_arrived_reads_as_it_comes() -> None:
+    def make(send):  # type: ignore[no-untyped-def]
+        for i in range(6):
+            send(i)
+
+    child = Streamed(make)
+    first = child.next()  # waits until something came
+    got = [first, *child.ready(1)]
+    while not child.ended:
+        got += child.arrived()  # waits for the next read
+    got += child.ready()
+    child.cancel()
+    assert got == list(range(6))
+
+
+def test_a_streaming_child_waits_once_its_queue_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child that runs ahead holds at most QUEUE_MAX bytes unsent: then it waits."""
+    monkeypatch.setattr(forked._Outbox, "QUEUE_MAX", 64 * 1024)  # the child inherits it
+    done = tmp_path / "done"
+
+    def make(send):  # type: ignore[no-untyped-def]
+        for i in range(50):  # 5 MB: more than the pipe and the queue hold
+            send((i, b"x" * 100_000))
+        done.touch()
+
+    child = Streamed(make)
+    time.sleep(0.5)  # time enough to send everything, if it did not wait
+    assert not done.exists()
+    pieces = child.rest()
+    assert done.exists()
+    assert [i for i, _ in pieces] == list(range(50))
 
 
 def test_an_error_in_the_streaming_child_is_raised() -> None:
