@@ -42,11 +42,18 @@ def format_timestamp(value: datetime) -> str:
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}Z"
 
 
-@lru_cache(maxsize=1 << 18)  # every timestamp of 100,000 releases and their approvals
 def normalize_timestamp(value: str) -> str:
     """Return the canonical UTC form of an RFC 3339 timestamp (fractions dropped)."""
     if is_canonical(value):
         return value
+    return _normalized(value)
+
+
+# Only timestamps in other forms are remembered: a canonical one is checked in less time
+# than a cache lookup takes, and remembering every timestamp of 100,000 releases and
+# their approvals held ~25 MB in each process that loads them.
+@lru_cache(maxsize=1 << 16)
+def _normalized(value: str) -> str:
     return format_timestamp(parse_timestamp(value))
 
 
