@@ -121,6 +121,12 @@ class PendingHistory:
         if self.pending is not None:
             self.pending.cancel()
 
+    def drop(self) -> None:
+        """Empty the parsed history in place, for every holder of it: a build whose
+        forked writers hold their own copies frees it so (~40 MB at 100,000 releases)."""
+        if self.known is not None:
+            self.known.clear()
+
     def result(self) -> History:
         """Tag -> its history entries, oldest first (parsed once)."""
         if self.known is not None:

@@ -7,6 +7,7 @@ never change between builds; ``updated`` comes from the data, never from the clo
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -66,7 +67,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 def atom_feed(
     reg: Registry,
-    events: list[dict[str, Any]],
+    events: Sequence[dict[str, Any]],
     options: SiteOptions,
     objects: dict[str, dict[str, Any]],
 ) -> bytes:

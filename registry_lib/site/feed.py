@@ -17,6 +17,7 @@ from ..registry import Registry, ReleaseEntry
 from .atom import atom_feed
 from .badges import badge_files
 from .context import SiteOptions
+from .events import EventList
 from .fingerprint import Deferred, Key, code_digest
 from .index import SiteIndex, build_index, dumps_indented
 from .pages import FileJob, ItemJob, Job, Made, whole
@@ -95,7 +96,7 @@ def releases_document(index: SiteIndex, found: list[ReleaseEntry]) -> Iterator[b
     return _in_pieces("releases", found, piece)
 
 
-def list_document(name: str, items: list[Any]) -> Iterator[bytes]:
+def list_document(name: str, items: Sequence[Any]) -> Iterator[bytes]:
     """``{name: items}`` in pieces (events.json)."""
     return _in_pieces(
         name, items, lambda some: ",\n    ".join([dumps_indented(v, "\n    ") for v in some])
@@ -127,7 +128,7 @@ class _Feed:
         unchanged one (events.json: megabytes) is neither indented nor compared."""
         self.add(relpath, partial(dump_json, document), _value_key_of(relpath, document))
 
-    def put_list(self, relpath: str, name: str, items: list[Any]) -> None:
+    def put_list(self, relpath: str, name: str, items: Sequence[Any]) -> None:
         """``put`` for ``{name: items}``, written in pieces."""
         key = _value_key_of(relpath, {name: items})
         self.add(relpath, partial(list_document, name, items), key)
@@ -173,7 +174,7 @@ def _value_key(relpath: str, document: dict[str, Any]) -> str:
     digest = hashlib.sha256(f"{code_digest()}\n{relpath}\n".encode())
     for name, value in document.items():
         digest.update(f"{name!r}:".encode())
-        if isinstance(value, list):  # in pieces, each repr'd whole ("[...]"), in order
+        if isinstance(value, (list, EventList)):  # in pieces, each repr'd ("[...]"), in order
             for start in range(0, len(value), PIECE):
                 digest.update(repr(value[start : start + PIECE]).encode("utf-8"))
             digest.update(b"]")  # ends the list (an empty one too)

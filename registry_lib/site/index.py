@@ -20,7 +20,7 @@ from ..errors import RelregError
 from ..objects import release_object
 from ..query import Filters, list_releases
 from ..registry import Registry, ReleaseEntry
-from .events import events as registry_events
+from .events import EventList, event_rows, object_rows
 
 Entries = list[ReleaseEntry]
 _STR = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) quotes with
@@ -117,10 +117,12 @@ class SiteIndex:
     reached: dict[str, frozenset[str]]  # tag -> definition slugs its valid approvals name
     slugs: list[str]  # valid definitions, in file-name order
     channels: list[str]  # channels of ``everything``, in channel order
-    events: list[dict[str, Any]]  # the feed's events, oldest first
+    events: EventList  # the feed's events, oldest first
     # texts of earlier builds by object digest (site/textcache.py); texts made here count
     known_texts: dict[str, str] = field(default_factory=dict, repr=False)
     made_texts: int = 0
+    # texts made here are kept for the next use (False: made again at each use)
+    keep_texts: bool = True
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _digests: dict[str, str] = field(default_factory=dict, repr=False)
     _selected: dict[tuple[str | None, str | None], Entries] = field(
@@ -161,6 +163,16 @@ class SiteIndex:
             self._selected[key] = found
         return list(found)
 
+    def clear(self) -> None:
+        """Empty every table in place: a build whose forked writers hold their own copies
+        frees the index so, while something may still refer to it."""
+        for table in (self.objects, self.reached, self.known_texts, self._texts):
+            table.clear()
+        self._digests.clear()
+        self._selected.clear()
+        self.everything.clear()
+        self.events.rows.clear()
+
     def obj(self, entry: ReleaseEntry) -> dict[str, Any]:
         """The release object of an entry."""
         return self.objects[entry.tag]
@@ -188,7 +200,8 @@ class SiteIndex:
             if not isinstance(found, str):
                 found = dumps_indented(self.objects[tag])
                 self.made_texts += 1
-            self._texts[tag] = found
+            if self.keep_texts:
+                self._texts[tag] = found
         return found
 
     def texts_by_digest(self) -> dict[str, str]:
@@ -219,7 +232,7 @@ def build_index(reg: Registry) -> SiteIndex:
         reached={e.tag: _shared(shared, _reached(reg, e)) for e in everything},
         slugs=_slugs(reg),
         channels=_channels(everything),
-        events=registry_events(reg, everything),
+        events=EventList(event_rows(reg, everything)),
     )
 
 
@@ -241,7 +254,6 @@ def _channels(everything: Entries) -> list[str]:
 
 
 PIECE_RELEASES = 2048  # release objects sent at a time by ``send_index``
-PIECE_EVENTS = 8192
 
 
 def send_index(reg: Registry, send: Callable[[Any], None]) -> None:
@@ -251,7 +263,8 @@ def send_index(reg: Registry, send: Callable[[Any], None]) -> None:
     processes that write the site never hold the registry's records (~300 MB at 100,000
     releases), only what the pages show. Objects are made and sent a piece at a time, so
     the sender holds the registry and one piece. The definitions and settings, a few
-    records, travel pickled; everything else is marshal data.
+    records, travel pickled; everything else is marshal data. The events are not sent:
+    the receiver makes them from the objects (``events.object_rows``).
     """
     everything = list_releases(reg, Filters(include_rejected=True))
     send(pickle.dumps(Registry(config=reg.config, milestones=reg.milestones)))
@@ -260,10 +273,6 @@ def send_index(reg: Registry, send: Callable[[Any], None]) -> None:
         part = everything[start : start + PIECE_RELEASES]
         objects = [release_object(reg, e, shared=True) for e in part]
         send((objects, [sorted(_reached(reg, e)) for e in part]))
-    found = registry_events(reg, everything)
-    send(len(found))
-    for start in range(0, len(found), PIECE_EVENTS):
-        send(found[start : start + PIECE_EVENTS])
 
 
 def receive_index(next_piece: Callable[[], Any]) -> SiteIndex:
@@ -288,9 +297,6 @@ def receive_index(next_piece: Callable[[], Any]) -> SiteIndex:
             reached[tag] = _shared(shared, frozenset(names))
             # while the sender makes the next piece: every page's fingerprint needs these
             digests[tag] = object_digest(obj)
-    found: list[dict[str, Any]] = []
-    for _ in range(0, next_piece(), PIECE_EVENTS):
-        found += next_piece()
     return SiteIndex(
         reg=reg,
         everything=everything,
@@ -298,6 +304,6 @@ def receive_index(next_piece: Callable[[], Any]) -> SiteIndex:
         reached=reached,
         slugs=_slugs(reg),
         channels=_channels(everything),
-        events=found,
+        events=EventList(object_rows(reg, objects.values())),
         _digests=digests,
     )

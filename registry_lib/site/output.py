@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..forked import Chunks, Forked, can_fork
+from ..forked import Chunks, Streamed, can_fork
 from .manifest import INCOMPLETE, MANIFEST, Manifest, safe_relpath
 from .outputstat import Signature, signature
 from .pages import FileJob
@@ -398,16 +398,27 @@ class InPlaceWriter(Writer):
 PARALLEL_MIN = 2000
 
 
-def write_site(writer: Writer, jobs: dict[str, FileJob], progress: Progress | None) -> None:
+def forks(writer: Writer, files: int) -> bool:
+    """True when ``write_site`` makes ``files`` files in forked writers."""
+    return files >= PARALLEL_MIN and not isinstance(writer, InPlaceWriter) and can_fork()
+
+
+def write_site(
+    writer: Writer,
+    jobs: dict[str, FileJob],
+    progress: Progress | None,
+    forked: Callable[[], None] | None = None,
+) -> None:
     """Every job in path order, then the manifest.
 
     A full build of many files is made and written by two forked processes (see
-    ``_write_forked``); an in-place build holds its few changed files in memory and
-    writes them in ``finish``, so it stays in one process.
+    ``_write_forked``), and ``forked`` is called once they run; an in-place build holds
+    its few changed files in memory and writes them in ``finish``, so it stays in one
+    process.
     """
     paths = sorted(jobs)  # (not a list of (path, job) pairs: 200,000 tuples at 100k)
-    if len(paths) >= PARALLEL_MIN and not isinstance(writer, InPlaceWriter) and can_fork():
-        _write_forked(writer, jobs, paths, progress)
+    if forks(writer, len(paths)):
+        _write_forked(writer, jobs, paths, progress, forked)
     else:
         _write_items(writer, jobs, paths, progress)
     writer.finish()
@@ -427,50 +438,63 @@ WRITERS = 2  # forked writer processes: one a core (see forked.can_fork)
 
 
 def _write_forked(
-    writer: Writer, jobs: dict[str, FileJob], paths: list[str], progress: Progress | None
+    writer: Writer,
+    jobs: dict[str, FileJob],
+    paths: list[str],
+    progress: Progress | None,
+    forked: Callable[[], None] | None,
 ) -> None:
     """Make and write the files in two forked processes; merge what they wrote.
 
     Rendering is CPU-bound Python, so two cores need two processes; fork shares the
-    loaded registry and the page makers for free, and each writer writes its own files
+    loaded site index and the page makers for free, and each writer writes its own files
     into the staging folder. Each takes the next chunk of files whenever it is free
     (``forked.Chunks``), so both end together however the files' costs fall, and sends
-    back its manifest entries (``forked.Forked``); an error in either fails the build.
+    each chunk's manifest entries as soon as they are written (``forked.Streamed``); an
+    error in either fails the build.
 
-    This process only waits (and reports progress): what a writer gathers, the texts of
-    the release documents, the manifest entries, the formatting caches (~150 MB at
-    100,000 releases), then never adds to what this process loaded, and the build's peak
-    memory is one writer's.
+    A process's peak memory is what it holds at once, so a writer holds one chunk's
+    entries, not half the manifest (~80 MB at 100,000 releases), and this process calls
+    ``forked`` once both writers run, to free what only they need (the site index, the
+    page makers): the manifest it merges then takes that memory's place.
     """
     total = len(paths)
     chunks = Chunks(total, size=CHUNK_FILES)
-    children: list[Forked] = []
-    results = []
+    children: list[Streamed] = []
     try:
         for _ in range(WRITERS):
-            children.append(Forked(partial(_write_shared, writer, jobs, paths, chunks)))
+            children.append(Streamed(partial(_write_shared, writer, jobs, paths, chunks)))
+        if forked is not None:
+            forked()
         waiting = list(children)
         while waiting:
             fds = [child.read_fd for child in waiting]
             ready = select.select(fds, [], [], PROGRESS_SECONDS if progress else None)[0]
             for child in [c for c in waiting if c.read_fd in ready]:
-                results.append(child.result())  # a writer's error is raised here
-                waiting.remove(child)
+                for entries in child.arrived():  # a writer's error is raised here
+                    _merge(writer, entries)
+                if child.ended:
+                    child.cancel()  # reaps it
+                    waiting.remove(child)
             if progress is not None:
                 progress(total if not waiting else chunks.taken(), total)
     finally:
         for child in children:
             child.cancel()  # the other writer, when one failed
         chunks.close()
-    for sha256, sizes, inputs, stats, retouch, (reused, linked, written) in results:
-        writer.stats.update(stats)
-        writer.retouch += retouch
-        writer.new.sha256.update(sha256)
-        writer.new.sizes.update(sizes)
-        writer.new.inputs.update(inputs)
-        writer.reused += reused
-        writer.linked += linked
-        writer.written += written
+
+
+def _merge(writer: Writer, entries: tuple[Any, ...]) -> None:
+    """Add a writer's entries for one chunk (``_take_entries``) to ``writer``'s."""
+    sha256, sizes, inputs, stats, retouch, (reused, linked, written) = entries
+    writer.stats.update(stats)
+    writer.retouch += retouch
+    writer.new.sha256.update(sha256)
+    writer.new.sizes.update(sizes)
+    writer.new.inputs.update(inputs)
+    writer.reused += reused
+    writer.linked += linked
+    writer.written += written
 
 
 CHUNK_FILES = 16  # files a process takes at a time: small enough to end together
@@ -478,16 +502,28 @@ PROGRESS_SECONDS = 0.2  # how often a waiting build reports progress
 
 
 def _write_shared(
-    writer: Writer, jobs: dict[str, FileJob], paths: list[str], chunks: Chunks
-) -> tuple[Any, ...]:
-    """Write chunks of ``paths`` until none is left; this process's manifest entries."""
+    writer: Writer,
+    jobs: dict[str, FileJob],
+    paths: list[str],
+    chunks: Chunks,
+    send: Callable[[Any], None],
+) -> None:
+    """Write chunks of ``paths`` until none is left, sending each chunk's entries."""
     while (taken := chunks.take()) is not None:
         for i in taken:
             relpath = paths[i]
             writer.put(relpath, jobs[relpath])
-    new = writer.new
+        send(_take_entries(writer))
+
+
+def _take_entries(writer: Writer) -> tuple[Any, ...]:
+    """What ``writer`` recorded since the last call (for ``_merge``); it starts afresh."""
+    new, stats, retouch = writer.new, writer.stats, writer.retouch
     counts = (writer.reused, writer.linked, writer.written)
-    return new.sha256, new.sizes, new.inputs, writer.stats, writer.retouch, counts
+    writer.new = Manifest(writer.mtime, {}, {}, {})
+    writer.stats, writer.retouch = {}, []
+    writer.reused = writer.linked = writer.written = 0
+    return new.sha256, new.sizes, new.inputs, stats, retouch, counts
 
 
 def swap_in(new: Path, out: Path) -> None:

@@ -7,6 +7,7 @@ says something the JSON feed does not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -253,7 +254,7 @@ def _repository_url(reg: Registry) -> str | None:
 
 
 def _events(
-    reg: Registry, views: list[ReleaseView], found: list[dict[str, Any]], recent: int | None
+    reg: Registry, views: list[ReleaseView], found: Sequence[dict[str, Any]], recent: int | None
 ) -> list[Event]:
     """The feed's events (``site.events``), newest first, with names and details added."""
     by_tag = {v.tag: v for v in views}
