@@ -46,10 +46,8 @@ class Forked:
             os.close(read_fd)
             try:
                 outcome: tuple[str, Any] = ("ok", fn())
-            except RelregError as exc:
-                outcome = ("error", str(exc))
             except BaseException as exc:  # any failure: the parent reports it
-                outcome = ("error", f"internal error in a worker process: {exc!r}")
+                outcome = ("error", _failure(exc))
             try:
                 with os.fdopen(write_fd, "wb") as pipe:
                     pipe.write(marshal.dumps(outcome))
@@ -80,6 +78,17 @@ class Forked:
         if self.pid is not None:
             _reap(self.pid, self.read_fd, kill=True)
             self.pid = None
+
+
+def _failure(exc: BaseException) -> str:
+    """A child's failure as the parent reports it: a RelregError's or an operating
+    system error's own message (a full disk, a folder made read-only meanwhile), as the
+    same failure in the parent would read; anything else is an internal error."""
+    if isinstance(exc, RelregError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    return f"internal error in a worker process: {exc!r}"
 
 
 class Chunks:
@@ -180,10 +189,8 @@ class Streamed:
                 try:
                     fn(partial(out.put, _PIECE))
                     end: tuple[bytes, Any] = (_OK, None)
-                except RelregError as exc:
-                    end = (_ERROR, str(exc))
                 except BaseException as exc:  # any failure: the parent reports it
-                    end = (_ERROR, f"internal error in a worker process: {exc!r}")
+                    end = (_ERROR, _failure(exc))
                 out.put(*end)
                 out.flush()
             finally:

@@ -130,3 +130,24 @@ def test_the_waiting_build_reports_progress_up_to_every_file(
     assert {total for _, total in seen} == {result.files}
     done = [d for d, _ in seen]
     assert done == sorted(done) and done[-1] == result.files
+
+
+def test_a_full_disk_in_a_writer_reads_as_it_would_in_one_process(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = copy_registry(tmp_path / "data")
+    write_file = output._write_file
+
+    def full(path: str, *args: object) -> bytes:
+        if path.endswith("/releases/3.74.1/index.html"):
+            raise OSError(28, "No space left on device", path)
+        return write_file(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output, "_write_file", full)
+    with pytest.raises(RelregError) as caught:
+        build_site(registry, tmp_path / "site", history=False)
+    assert len(forks) == 3  # the loader and the two writers
+    message = str(caught.value)
+    assert message.startswith("No space left on device: ")
+    assert message.endswith("/releases/3.74.1/index.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]

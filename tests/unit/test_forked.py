@@ -140,6 +140,17 @@ def test_an_error_in_the_streaming_child_is_raised() -> None:
         child.rest()
 
 
+def test_a_system_error_in_a_child_reads_as_in_the_parent() -> None:
+    def make(send):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device", "site/releases/1.0.0/index.html")
+
+    with pytest.raises(RelregError) as caught:
+        Streamed(make).rest()
+    assert str(caught.value) == "No space left on device: site/releases/1.0.0/index.html"
+    with pytest.raises(RelregError, match=r"^internal error in a worker process: KeyError"):
+        Forked(lambda: {}["x"]).result()
+
+
 def test_a_streaming_child_that_dies_is_an_error() -> None:
     def make(send):  # type: ignore[no-untyped-def]
         send(1)
