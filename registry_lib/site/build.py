@@ -277,6 +277,7 @@ def _start_history(root: Path) -> PendingHistory | None:
         return None
 
 
+WRITER_TEXTS = 10_000  # release texts a forked writer keeps (~7.5 MB): all, up to 10k releases
 FORK_CHECK_MIN = 1000  # releases; below this, checking in a second process is not worth it
 
 
@@ -395,8 +396,8 @@ def _build_site(
         writer = Writer(staging, out, old, mtime, verify, trusted)
         if forked_writers := forks(writer, len(jobs)):
             # Each writer would keep its own copy of every release's text (~70 MB at
-            # 100,000 releases); making one again where it is used costs ~4 % more time.
-            index.keep_texts = False
+            # 100,000 releases): past the first texts, one is made again where used.
+            index.keep_texts = WRITER_TEXTS
         try:
             write_site(writer, jobs, progress, partial(_free, index, jobs, pending))
             staging.chmod(SITE_FOLDER_MODE)  # mkdtemp makes it 0700

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,8 +122,8 @@ class SiteIndex:
     # texts of earlier builds by object digest (site/textcache.py); texts made here count
     known_texts: dict[str, str] = field(default_factory=dict, repr=False)
     made_texts: int = 0
-    # texts made here are kept for the next use (False: made again at each use)
-    keep_texts: bool = True
+    # at most this many texts made here are kept for their next use; others are made again
+    keep_texts: int = sys.maxsize
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _digests: dict[str, str] = field(default_factory=dict, repr=False)
     _selected: dict[tuple[str | None, str | None], Entries] = field(
@@ -200,7 +201,7 @@ class SiteIndex:
             if not isinstance(found, str):
                 found = dumps_indented(self.objects[tag])
                 self.made_texts += 1
-            if self.keep_texts:
+            if len(self._texts) < self.keep_texts:
                 self._texts[tag] = found
         return found
 
