@@ -150,3 +150,17 @@ def test_no_cache_variable_turns_it_off(
     build_site(registry, tmp_path / "site", history=False)
     build_site(registry, tmp_path / "site", history=False)
     assert not textcache._file(registry).exists()
+
+
+def test_an_index_keeps_at_most_keep_texts_texts() -> None:
+    from registry_lib.loader import load_directory
+
+    index = site_index.build_index(load_directory(DATA))
+    index.keep_texts = 2
+    tags = [e.tag for e in index.everything[:5]]
+    first = [index.tag_text(tag) for tag in tags]
+    assert index.made_texts == 5
+    assert list(index._texts) == tags[:2]
+    again = [index.tag_text(tag) for tag in tags]
+    assert again == first
+    assert index.made_texts == 8  # the three not kept were made again
