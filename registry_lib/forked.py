@@ -199,7 +199,7 @@ class Streamed:
         self.pid: int | None = pid
         self.read_fd = read_fd
         self._buffer = bytearray()
-        self._queue: deque[bytes] = deque()  # pieces, as marshal data
+        self._queue: deque[bytearray] = deque()  # pieces, as marshal data
         self._ended = False
 
     def _decode(self) -> None:
@@ -215,7 +215,7 @@ class Streamed:
             if len(buf) - start - 9 < size:
                 break
             kind = buf[start + 8 : start + 9]
-            data = bytes(buf[start + 9 : start + 9 + size])
+            data = buf[start + 9 : start + 9 + size]  # a copy: marshal reads it as is
             start += 9 + size
             if kind == _PIECE:
                 self._queue.append(data)
