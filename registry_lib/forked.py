@@ -251,14 +251,17 @@ class Streamed:
 
     def ready(self, most: int | None = None) -> list[Any]:
         """The pieces that have arrived and were not taken yet (``most`` of them at
-        most), without waiting."""
+        most), without waiting. With ``most``, the pipe is read only while fewer pieces
+        are here: the rest wait in the child, which stops once its queue is full."""
         if self.pid is not None and not self._ended:
-            while select.select([self.read_fd], [], [], 0)[0]:
+            while (most is None or len(self._queue) < most) and select.select(
+                [self.read_fd], [], [], 0
+            )[0]:
                 data = os.read(self.read_fd, self.PIPE_SIZE)
                 if not data:
                     break  # the child ended or died: ``rest`` tells which
                 self._buffer += data
-            self._decode()
+                self._decode()
         return self._take_queued(most)
 
     def next(self) -> Any:
