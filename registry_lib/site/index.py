@@ -167,8 +167,10 @@ class SiteIndex:
     def clear(self) -> None:
         """Empty every table in place: a build whose forked writers hold their own copies
         frees the index so, while something may still refer to it."""
-        for table in (self.objects, self.reached, self.known_texts, self._texts):
-            table.clear()
+        self.objects.clear()
+        self.reached.clear()
+        self.known_texts.clear()
+        self._texts.clear()
         self._digests.clear()
         self._selected.clear()
         self.everything.clear()
