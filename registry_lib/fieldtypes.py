@@ -91,7 +91,8 @@ def _person(value: str) -> str:
 def _timestamp(value: str) -> str:
     ok = True
     try:
-        normalize_timestamp(value)  # cached: the rules normalize the same value later
+        # (a form other than the canonical one is remembered: the rules normalize it again)
+        normalize_timestamp(value)
     except ValueError:
         ok = False
     _check(

@@ -172,8 +172,8 @@ class Streamed:
     The parent takes the pieces that have arrived (``ready``, without waiting), waits for
     the next one (``next``) or for the rest (``rest``), so it can use the child's first
     pieces while the child makes the next ones. Pieces are marshal data, each framed by
-    its length and kind; the last frame says whether ``fn`` ended well. A child that dies mid-way
-    is an error.
+    its length and kind; the last frame says whether ``fn`` ended well. A child that dies
+    mid-way is an error.
     """
 
     PIPE_SIZE = 1 << 20  # a roomy pipe (Linux): the child rarely waits for the parent
